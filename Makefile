@@ -1,0 +1,66 @@
+# chatsite: `make run` serves the site, `make test` runs every test. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_CONCURRENCY ?= 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run serve worker beat test test-fast lint format bench soak demo clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed-run: requirements.txt constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+run: $(VENV)/.installed-run var/secret_key ## Set up and serve on http://127.0.0.1:8000 (embedded default, no services)
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py collectstatic --noinput -v 0 && \
+	$(PY) manage.py seed_demo && \
+	echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)" && \
+	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
+
+serve: $(VENV)/.installed-run var/secret_key ## Serve only (no migrate), for several server processes: PORT=8001 make serve
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
+
+worker: $(VENV)/.installed-run var/secret_key ## Celery worker on both queues with the sweeper (needs REDIS_URL)
+	@test -n "$$REDIS_URL" || { echo "REDIS_URL is not set: the embedded default runs tasks in-process"; exit 2; }
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	exec $(VENV)/bin/celery -A chatsite worker -B -Q classify,reply -l info --concurrency $${WORKER_CONCURRENCY:-2}
+
+test: $(VENV)/.installed-dev ## Run the whole test suite (service-backed tests skip with a reason when a service is absent, fail in CI)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-dev ## Unit, service and consumer tests only
+	$(PY) -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev ## ruff format
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.installed-dev ## Benchmarks on the distributed stack; writes docs/benchmarks.md
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean: ## Remove the virtualenv and local state
+	rm -rf $(VENV) var

@@ -1,0 +1,113 @@
+"""The conversation tree (DESIGN 2, 5). Only conversations.services writes these models."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Conversation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    active_leaf = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.id}"
+
+    @property
+    def group_name(self) -> str:
+        return group_name(self.id)
+
+
+def group_name(conversation_id: uuid.UUID | str) -> str:
+    return f"conversation.{conversation_id}"
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user"
+        ASSISTANT = "assistant"
+        NOTICE = "notice"
+
+    class Status(models.TextChoices):
+        STREAMING = "streaming"
+        COMPLETE = "complete"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    content = models.TextField(blank=True)
+    client_id = models.UUIDField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETE)
+    action = models.CharField(max_length=32, blank=True)
+    # Crisis resources shown with a reply (so a reload shows them again).
+    resources = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_unique_client_id",
+            ),
+            # A message gets at most one reply (assistant message or notice): a task that runs
+            # twice can never write a second one, and nothing but a user message follows a reply.
+            models.UniqueConstraint(
+                fields=["parent"], condition=~Q(role="user"), name="message_one_reply_per_parent"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["user", "assistant", "notice"]), name="message_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.role} message {self.id}"
+
+
+class Ending(models.Model):
+    class Reason(models.TextChoices):
+        PERSISTENT_HARM = "persistent_harm"
+        ABUSE = "abuse"
+        USER_REQUEST = "user_request"
+        MODEL_REQUEST = "model_request"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="endings")
+    notice = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="ending")
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    category = models.CharField(max_length=32, blank=True)
+    statement = models.TextField()
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    strike_trace = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["reason", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Ending {self.id} ({self.reason})"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.reopened_at is None

@@ -1,0 +1,345 @@
+"""Writes to the conversation tree. Nothing else saves Conversation, Message or Ending.
+
+Locking rule (DESIGN 5): every write that appends to a conversation's tree runs in one transaction
+holding `select_for_update()` on the conversation row, so a message racing an ending either lands
+before the notice or is refused with `Locked`; never after. (On SQLite the write transaction is
+IMMEDIATE, which serialises writers the same way.)
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from conversations import events, ratelimit
+from conversations.exceptions import Invalid, Locked, NotFound, RateLimited, TooLong
+from conversations.models import Conversation, Ending, Message
+from conversations.selectors import ending_payload, message_payload, parse_uuid
+
+log = logging.getLogger(__name__)
+
+TITLE_CHARS = 60
+
+
+def conversation_create(*, owner, title: str = "") -> Conversation:
+    return Conversation.objects.create(owner=owner, title=title.strip()[:200])
+
+
+def _lock_conversation(conversation_id) -> Conversation:
+    try:
+        return Conversation.objects.select_for_update().get(id=conversation_id)
+    except Conversation.DoesNotExist:
+        raise NotFound() from None
+
+
+def _active_notice_child(message_id) -> Message | None:
+    return (
+        Message.objects.filter(parent_id=message_id, role=Message.Role.NOTICE, ending__reopened_at__isnull=True)
+        .only("id")
+        .first()
+    )
+
+
+def _check_parent_open(parent: Message) -> None:
+    """Nothing is appended after a notice whose ending is not reopened, nor beside one (a new child
+    of the message the notice closed would continue the ended branch without editing)."""
+    if parent.role == Message.Role.NOTICE:
+        ending = Ending.objects.filter(notice_id=parent.id).only("reopened_at").first()
+        if ending is None or ending.reopened_at is None:
+            raise Locked()
+    elif _active_notice_child(parent.id) is not None:
+        raise Locked()
+
+
+def clean_content(content: object) -> str:
+    if not isinstance(content, str):
+        raise Invalid("The message must be text.")
+    if "\x00" in content:
+        raise Invalid("The message contains a NUL character.")
+    if not content.strip():
+        raise Invalid("The message is empty.")
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(content) > limit:
+        raise TooLong(f"The message is {len(content):,} characters long; the limit is {limit:,}.")
+    return content
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: Message
+    created: bool
+
+
+def message_post(*, user, conversation_id, content: object, client_id: object, parent_id: object) -> Posted:
+    """Append a user message under `parent_id` (None: a new root) of one of `user`'s conversations.
+
+    Idempotent on `client_id` (a UUID from the browser): a resend returns the stored message with
+    `created=False` and changes nothing. Raises Invalid, TooLong, NotFound (missing or foreign
+    conversation or parent), Locked (the parent is closed by an ending) or RateLimited.
+    On commit: `message.created` is broadcast and the moderation hook is called with the id.
+    """
+    client_text = str(client_id) if client_id is not None else None
+    try:
+        client_uuid = uuid.UUID(str(client_id))
+    except (TypeError, ValueError, AttributeError):
+        raise Invalid("client_id must be a UUID.", client_id=None) from None
+    try:
+        text = clean_content(content)
+    except (Invalid, TooLong) as error:
+        error.client_id = client_text
+        raise
+    conversation_uuid = parse_uuid(conversation_id)
+    parent_uuid = None
+    if parent_id is not None:
+        try:
+            parent_uuid = uuid.UUID(str(parent_id))
+        except (TypeError, ValueError, AttributeError):
+            raise Invalid("parent_id must be a UUID or null.", client_id=client_text) from None
+
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().filter(id=conversation_uuid).first()
+        if conversation is None or conversation.owner_id != user.pk:
+            raise NotFound(client_id=client_text)
+        existing = Message.objects.filter(conversation=conversation, client_id=client_uuid).first()
+        if existing is not None:
+            return Posted(existing, created=False)
+        limit, window = settings.CHAT_RATE_LIMIT
+        retry_after = ratelimit.hit(f"msg:{user.pk}", limit=limit, window=window)
+        if retry_after:
+            raise RateLimited(
+                f"You can send {limit} messages every {window} seconds. Please wait {retry_after} s.",
+                client_id=client_text,
+                retry_after=retry_after,
+            )
+        parent = None
+        if parent_uuid is not None:
+            parent = Message.objects.filter(id=parent_uuid, conversation=conversation).first()
+            if parent is None:
+                raise NotFound("No such parent message in this conversation.", client_id=client_text)
+            try:
+                _check_parent_open(parent)
+            except Locked as error:
+                error.client_id = client_text
+                raise
+        message = Message.objects.create(
+            conversation=conversation,
+            parent=parent,
+            role=Message.Role.USER,
+            content=text,
+            client_id=client_uuid,
+            status=Message.Status.COMPLETE,
+        )
+        conversation.active_leaf = message
+        update_fields = ["active_leaf", "updated_at"]
+        if not conversation.title:
+            conversation.title = " ".join(text.split())[:TITLE_CHARS]
+            update_fields.append("title")
+        conversation.save(update_fields=update_fields)
+        events.publish_on_commit(conversation.id, "message.created", message=message_payload(message))
+        message_id = message.id
+        transaction.on_commit(lambda: _run_posted_hook(message_id))
+    return Posted(message, created=True)
+
+
+def _run_posted_hook(message_id: uuid.UUID) -> None:
+    """The one documented hook into moderation (settings.CONVERSATIONS_MESSAGE_POSTED_HOOK).
+    A failure to enqueue must not lose the message: the sweeper finds unanswered messages."""
+    path = settings.CONVERSATIONS_MESSAGE_POSTED_HOOK
+    if not path:
+        return
+    try:
+        import_string(path)(message_id)
+    except Exception:
+        log.exception("message-posted hook failed for message %s; the sweeper will retry", message_id)
+
+
+def conversation_set_active_leaf(*, user, conversation_id, leaf_id) -> Conversation:
+    """Remember which branch the user looks at, so a reload shows the same one."""
+    leaf_uuid = parse_uuid(leaf_id)
+    with transaction.atomic():
+        conversation = _lock_conversation(parse_uuid(conversation_id))
+        if conversation.owner_id != user.pk:
+            raise NotFound()
+        if not Message.objects.filter(id=leaf_uuid, conversation=conversation).exists():
+            raise NotFound("No such message in this conversation.")
+        conversation.active_leaf_id = leaf_uuid
+        conversation.save(update_fields=["active_leaf", "updated_at"])
+    return conversation
+
+
+def conversation_rename(*, user, conversation_id, title: object) -> Conversation:
+    if not isinstance(title, str) or not title.strip():
+        raise Invalid("The title must be non-empty text.")
+    if len(title) > 200:
+        raise TooLong("The title is limited to 200 characters.")
+    with transaction.atomic():
+        conversation = _lock_conversation(parse_uuid(conversation_id))
+        if conversation.owner_id != user.pk:
+            raise NotFound()
+        conversation.title = title.strip()
+        conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+# --- The assistant's side -------------------------------------------------------------------
+
+
+def assistant_reply_start(*, user_message_id) -> Message | None:
+    """Claim the reply slot of a user message: create its assistant message (status `streaming`),
+    or take over one left `streaming` by a worker that died (its text is reset).
+
+    Returns None when there is nothing to do: the reply is already complete or failed, or the
+    branch was ended at this message (no reply is ever appended beside or after a notice).
+    Safe to call twice; the unique reply-per-parent constraint backs it.
+    """
+    with transaction.atomic():
+        user_message = Message.objects.filter(id=user_message_id, role=Message.Role.USER).first()
+        if user_message is None:
+            return None
+        _lock_conversation(user_message.conversation_id)
+        reply = Message.objects.filter(parent_id=user_message.id).exclude(role=Message.Role.USER).first()
+        if reply is not None:
+            if reply.role == Message.Role.ASSISTANT and reply.status == Message.Status.STREAMING:
+                reply.content = ""
+                reply.save(update_fields=["content"])
+                return reply
+            return None
+        try:
+            with transaction.atomic():
+                return Message.objects.create(
+                    conversation_id=user_message.conversation_id,
+                    parent=user_message,
+                    role=Message.Role.ASSISTANT,
+                    status=Message.Status.STREAMING,
+                )
+        except IntegrityError:
+            return None
+
+
+def assistant_delta(*, message: Message, delta: str) -> None:
+    events.send_now(
+        message.conversation_id,
+        "assistant.delta",
+        message_id=str(message.id),
+        parent_id=str(message.parent_id),
+        delta=delta,
+    )
+
+
+def assistant_reply_finish(
+    *, message_id, content: str, action: str, resources: list[dict] | None = None, failed: bool = False
+) -> Message | None:
+    """Store the finished reply and broadcast `assistant.completed` (on commit). The conversation's
+    active leaf follows the reply when the user was looking at its parent. Idempotent: a reply
+    that is no longer streaming is left alone (returns None)."""
+    with transaction.atomic():
+        message = Message.objects.filter(id=message_id).first()
+        if message is None:
+            return None
+        conversation = _lock_conversation(message.conversation_id)
+        message.refresh_from_db(fields=["status"])
+        if message.status != Message.Status.STREAMING:
+            return None
+        message.content = content
+        message.action = action
+        message.resources = resources or []
+        message.status = Message.Status.FAILED if failed else Message.Status.COMPLETE
+        message.save(update_fields=["content", "action", "resources", "status"])
+        if conversation.active_leaf_id == message.parent_id:
+            conversation.active_leaf = message
+            conversation.save(update_fields=["active_leaf", "updated_at"])
+        payload = {"message": message_payload(message), "action": action}
+        if resources:
+            payload["resources"] = resources
+        events.publish_on_commit(message.conversation_id, "assistant.completed", **payload)
+        if failed:
+            events.publish_on_commit(
+                message.conversation_id,
+                "error",
+                code="unavailable",
+                detail="The assistant is unavailable right now. Please try again in a moment.",
+                message_id=str(message.id),
+            )
+    return message
+
+
+# --- Endings ------------------------------------------------------------------------------------
+
+
+def conversation_end(
+    *,
+    anchor_id,
+    reason: str,
+    statement: str,
+    category: str = "",
+    policy_version: int | None = None,
+    strike_trace: list | None = None,
+    on_created=None,
+) -> Ending | None:
+    """End the branch at `anchor_id`: append a `notice` (the statement of reasons) as the anchor's
+    reply and lock it. Holds the conversation row lock, so a racing message post lands before the
+    notice or is refused with Locked.
+
+    Idempotent: if the anchor already has a reply (a notice from an earlier run, or an assistant
+    reply), nothing is written and the existing ending (or None) is returned. `on_created(ending)`
+    runs inside the same transaction (moderation writes its audit row there).
+    """
+    if reason not in Ending.Reason.values:
+        raise Invalid(f"Unknown ending reason {reason!r}.")
+    with transaction.atomic():
+        anchor = Message.objects.filter(id=anchor_id).first()
+        if anchor is None:
+            raise NotFound()
+        conversation = _lock_conversation(anchor.conversation_id)
+        reply = Message.objects.filter(parent_id=anchor.id).exclude(role=Message.Role.USER).first()
+        if reply is not None:
+            return Ending.objects.filter(notice_id=reply.id).first()
+        if anchor.role == Message.Role.NOTICE:
+            return None
+        notice = Message.objects.create(
+            conversation=conversation,
+            parent=anchor,
+            role=Message.Role.NOTICE,
+            content=statement,
+            action="end",
+            status=Message.Status.COMPLETE,
+        )
+        ending = Ending.objects.create(
+            conversation=conversation,
+            notice=notice,
+            reason=reason,
+            category=category or "",
+            statement=statement,
+            policy_version=policy_version,
+            strike_trace=strike_trace or [],
+        )
+        conversation.active_leaf = notice
+        conversation.save(update_fields=["active_leaf", "updated_at"])
+        if on_created is not None:
+            on_created(ending)
+        events.publish_on_commit(conversation.id, "message.created", message=message_payload(notice))
+        events.publish_on_commit(conversation.id, "conversation.ended", ending=ending_payload(ending))
+    return ending
+
+
+def ending_reopen(*, ending_id, by) -> Ending:
+    """Unlock an ended branch (a moderator overturned it). Idempotent: reopening twice keeps the
+    first reopening."""
+    with transaction.atomic():
+        ending = Ending.objects.filter(id=ending_id).first()
+        if ending is None:
+            raise NotFound()
+        _lock_conversation(ending.conversation_id)
+        ending.refresh_from_db()
+        if ending.reopened_at is None:
+            ending.reopened_at = timezone.now()
+            ending.reopened_by = by
+            ending.save(update_fields=["reopened_at", "reopened_by"])
+            events.publish_on_commit(ending.conversation_id, "conversation.reopened", ending_id=str(ending.id))
+    return ending

@@ -1,0 +1,87 @@
+"""Text normalisation for the rules: one plain form and, when the text looks obfuscated, de-obfuscated forms.
+
+- plain: NFKC (fullwidth -> ASCII), zero-width and soft-hyphen characters removed, Cyrillic/Greek
+  look-alikes mapped to Latin, accents stripped, casefolded, whitespace collapsed.
+- de-obfuscated (only computed when they differ from plain): leet digits/symbols inside words
+  (h0w, m4k3), letters separated by spaces or dots (b o m b, b.o.m.b), words split by hyphens or
+  quotes ("ex-plo-sive", "nerve" + "agent"), and runs of 3+ repeated letters (boooomb) collapsed
+  to two and to one letter.
+Results are cached: context turns are re-judged on every new message of a branch.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"), None
+)
+
+# Lower-case look-alikes (text is casefolded first). Fullwidth forms are handled by NFKC.
+CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "ё": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+        "к": "k", "м": "m", "н": "h", "т": "t", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+        "ԛ": "q", "ԝ": "w", "ɡ": "g", "һ": "h", "ӏ": "l", "ь": "b", "з": "3", "п": "n", "г": "r",
+        # Greek
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+        "τ": "t", "υ": "u", "χ": "x", "ω": "w", "μ": "u", "ς": "s", "σ": "o", "γ": "y", "λ": "a",
+        # other look-alikes
+        "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+    }
+)  # fmt: skip
+
+LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s",
+     "|": "l", "!": "i", "€": "e", "+": "t"}
+)  # fmt: skip
+
+WHITESPACE = re.compile(r"\s+")
+LEET_TOKEN = re.compile(r"(?=\S*[a-z])(?=\S*[0-9@$|!€+])[a-z0-9@$|!€+]+(?=[\s.,;:?'\"()]|$)")
+SPACED_LETTERS = re.compile(r"(?<![a-z])(?:[a-z][ .\-_*·/]+){2,}[a-z](?![a-z])")
+INNER_SEPARATOR = re.compile(r"(?<=[a-z])[\-_.·*~^](?=[a-z])")
+JOINERS = re.compile(r"[\"`+«»“”]+|(?<![a-z])'|'(?![a-z])")
+REPEATS = re.compile(r"([a-z])\1{2,}")
+
+
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=8192)
+def plain(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE).casefold().translate(CONFUSABLES)
+    text = _strip_accents(text).replace("’", "'").replace("‘", "'")
+    return WHITESPACE.sub(" ", text).strip()
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    letters = re.sub(r"[^a-z]", "", match.group(0))
+    # "a b o m b" after "make": keep a leading article apart ("a bomb", not "abomb").
+    if len(letters) >= 4 and letters[0] in "ai":
+        return letters[0] + " " + letters[1:]
+    return letters
+
+
+@lru_cache(maxsize=8192)
+def deobfuscated(text: str) -> tuple[str, ...]:
+    """Extra forms of `plain(text)` that undo obfuscation; empty when the text looks clean."""
+    base = plain(text)
+    form = LEET_TOKEN.sub(lambda m: m.group(0).translate(LEET), base)
+    form = JOINERS.sub(" ", form)
+    form = SPACED_LETTERS.sub(_join_spaced, form)
+    form = INNER_SEPARATOR.sub("", form)
+    form = WHITESPACE.sub(" ", form).strip()
+    forms = []
+    doubled = REPEATS.sub(r"\1\1", form)
+    if doubled != base:
+        forms.append(doubled)
+    if REPEATS.search(form):
+        forms.append(REPEATS.sub(r"\1", form))
+    return tuple(forms)

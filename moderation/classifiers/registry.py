@@ -1,0 +1,32 @@
+"""Backends by short name -> dotted path, loaded lazily (settings.CLASSIFIER_BACKENDS may add more)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from moderation.classifiers.base import Classifier
+
+BUILTIN = {
+    "offline": "moderation.classifiers.offline.OfflineClassifier",
+    "anthropic": "moderation.classifiers.anthropic.AnthropicClassifier",
+    "cascade": "moderation.classifiers.cascade.CascadeClassifier",
+    "fake": "moderation.classifiers.fake.FakeClassifier",
+}
+
+
+def backend_paths() -> dict[str, str]:
+    return {**BUILTIN, **getattr(settings, "CLASSIFIER_BACKENDS", {})}
+
+
+@cache
+def get_classifier(name: str | None = None) -> Classifier:
+    """The configured backend (settings.CLASSIFIER_BACKEND) or the one named. Instances are cached
+    per process: backends are stateless apart from compiled rules and HTTP clients."""
+    name = name or settings.CLASSIFIER_BACKEND
+    paths = backend_paths()
+    if name not in paths:
+        raise KeyError(f"unknown classifier backend {name!r}; known: {', '.join(sorted(paths))}")
+    return import_string(paths[name])()

@@ -1,0 +1,200 @@
+"""Moderation records (DESIGN 2). Only moderation.services writes these models."""
+
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+
+from conversations.models import Conversation, Ending, Message
+from moderation.taxonomy import CATEGORY_CHOICES
+
+
+class Classification(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="classifications")
+    backend = models.CharField(max_length=32)
+    backend_version = models.CharField(max_length=64, blank=True)
+    severity = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=32, choices=CATEGORY_CHOICES)
+    scores = models.JSONField(default=dict)
+    signals = models.JSONField(default=list)
+    rationale = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    latency_ms = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "backend"], name="classification_one_per_backend"),
+            models.CheckConstraint(condition=Q(severity__lte=4), name="classification_severity_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.backend}: {self.category}/{self.severity}"
+
+
+class Decision(models.Model):
+    """The policy's decision for one user message (one per message; a retried task reuses it)."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="decision")
+    classification = models.ForeignKey(Classification, null=True, blank=True, on_delete=models.SET_NULL)
+    policy_version = models.PositiveIntegerField()
+    action = models.CharField(max_length=32)
+    reason = models.CharField(max_length=64)
+    counted = models.BooleanField(default=False)
+    strikes_before = models.PositiveSmallIntegerField(default=0)
+    strikes_after = models.PositiveSmallIntegerField(default=0)
+    crisis_mode = models.BooleanField(default=False)
+    category = models.CharField(max_length=32, blank=True)
+    end_reason = models.CharField(max_length=32, blank=True)
+    state = models.JSONField(default=dict)
+    # The language model's end_conversation call, if any: {"reason", "accepted", "code"}.
+    model_end_request = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.reason})"
+
+
+class PolicyVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        ACTIVE = "active"
+        RETIRED = "retired"
+
+    number = models.PositiveIntegerField(unique=True)
+    settings = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        permissions = [("tune_policy", "Can draft, backtest, publish and roll back policy versions")]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="policy_one_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Policy v{self.number} ({self.status})"
+
+
+class Feedback(models.Model):
+    class Kind(models.TextChoices):
+        UNEXPECTED = "unexpected", "This was unexpected"
+        EXPECTED = "expected", "I understand why"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        REVIEWED = "reviewed"
+
+    ending = models.ForeignKey(Ending, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.UNEXPECTED)
+    text = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ending", "user"], name="feedback_one_per_user_and_ending"),
+        ]
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model.__name__} rows are immutable")
+
+    def delete(self):
+        raise PermissionError(f"{self.model.__name__} rows are immutable")
+
+
+class ImmutableModel(models.Model):
+    """Rows are written once: no update, no delete through the application (PostgreSQL also
+    refuses them with a trigger, see the migrations)."""
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(f"{type(self).__name__} rows are immutable")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are immutable")
+
+
+class Review(ImmutableModel):
+    class Verdict(models.TextChoices):
+        UPHELD = "upheld"
+        OVERTURNED = "overturned"
+        NOTE = "note"
+
+    ending = models.ForeignKey(Ending, on_delete=models.CASCADE, related_name="reviews")
+    moderator = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    note = models.TextField(blank=True, max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        permissions = [("review_endings", "Can review endings, feedback and flags in the console")]
+
+
+class Flag(models.Model):
+    class Kind(models.TextChoices):
+        CRISIS = "crisis", "Crisis escalation"
+        REPEAT_ENDINGS = "repeat_endings", "Repeated endings"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        RESOLVED = "resolved"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    priority = models.PositiveSmallIntegerField(default=1)  # higher is more urgent
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # One crisis flag per conversation while open; one per message ever.
+            models.UniqueConstraint(
+                fields=["kind", "conversation"],
+                condition=Q(status="open", kind="crisis"),
+                name="flag_one_open_crisis_per_conversation",
+            ),
+            models.UniqueConstraint(fields=["kind", "message"], name="flag_one_per_message_and_kind"),
+        ]
+
+
+class AuditEvent(ImmutableModel):
+    """Append-only record of every moderator and admin action and every automatic ending."""
+
+    actor = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

@@ -1,0 +1,6 @@
+"""Loaded as a plugin (-p tests.pytest_env) before Django is set up: tests never need a real secret."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+os.environ.pop("REDIS_URL", None)  # unit tests run eager and in memory; integration tests start their own stack
