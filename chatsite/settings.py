@@ -5,6 +5,7 @@ and responder. Distributed: DATABASE_URL (PostgreSQL) and REDIS_URL (channel lay
 cache). See README.md for the table of variables.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +75,9 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # A file, not memory, so that the server processes of browser tests share the test database.
+    # One per test process, so that concurrent test runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

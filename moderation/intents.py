@@ -21,7 +21,10 @@ _CHAT = (
     r"(?:chat|conversation|convo|discussion|conversacion|charla|gesprach|unterhaltung|konversation)"
     r"(?! (?:window|widget|app|box|feature|function|button|bubble|history|log|api|bot|server|client|room))"
 )
-_DETERMINER = r"(?:(?:this|the|our|that|esta|este|la|el|nuestra|cette|ce|le|notre|diesen|dieses|diese|den|das|die|unser|unsere|unseren) )"
+_DETERMINER = (
+    r"(?:(?:this|the|our|that|esta|este|la|el|nuestra|cette|ce|le|notre"
+    r"|diesen|dieses|diese|den|das|die|unser|unsere|unseren) )"
+)
 
 _END_REQUESTS = tuple(
     re.compile(pattern)
@@ -36,7 +39,8 @@ _END_REQUESTS = tuple(
         # German verb-final: "ich mochte den chat beenden", "bitte das gesprach jetzt schliessen"
         rf"\b{_CHAT}(?: (?:jetzt|bitte|hier|sofort))* (?:beenden|schliessen|abbrechen|stoppen)\b",
         # "put an end to this conversation"
-        rf"\b(?:put an end to|pon fin a|poner fin a|mets fin a|mettez fin a|mettre fin a|mettons fin a) {_DETERMINER}?{_CHAT}\b",
+        r"\b(?:put an end to|pon fin a|poner fin a|mets fin a|mettez fin a|mettre fin a|mettons fin a)"
+        rf" {_DETERMINER}?{_CHAT}\b",
         # "I want to stop talking (to you) (now)." -- but not "stop talking about my ex"
         r"\b(?:i want to|i'd like to|i would like to|i wanna|i need to|let's|lets|can we|could we|please)"
         r" (?:stop|quit) (?:talking|chatting)(?: (?:to|with) (?:you|u))?(?: now| here| for now| for today| anymore)?"
@@ -46,7 +50,8 @@ _END_REQUESTS = tuple(
         r"\b(?:quiero|quisiera|me gustaria|podemos|vamos a) dejar de (?:hablar|chatear)\b",
         r"\bno quiero (?:hablar|seguir hablando) mas\b",
         r"\bje (?:veux|voudrais|souhaite) (?:arreter|cesser) de (?:parler|discuter)\b",
-        r"\b(?:ich (?:mochte|will|wurde gern|wurde gerne)|lass uns|konnen wir) (?:jetzt )?aufhoren zu (?:reden|sprechen|chatten)\b",
+        r"\b(?:ich (?:mochte|will|wurde gern|wurde gerne)|lass uns|konnen wir)"
+        r" (?:jetzt )?aufhoren zu (?:reden|sprechen|chatten)\b",
         r"\bich (?:mochte|will) nicht mehr (?:reden|sprechen|chatten)\b",
     )
 )
@@ -67,7 +72,7 @@ _CLAUSE_BREAK = re.compile(r"[.!?;,:\n]")
 
 
 def _normalise(text: str) -> str:
-    text = text.replace("ß", "ss").replace("’", "'").replace("‘", "'")  # noqa: RUF001
+    text = text.replace("ß", "ss").replace("’", "'").replace("‘", "'")
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return re.sub(r"\s+", " ", plain).strip()

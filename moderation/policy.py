@@ -54,91 +54,51 @@ ABUSE = "abuse"
 MAX_SEVERITY = 4
 MAX_STRIKE_STEP = 20
 
+
+def _resource_entry(name: str, contact: str, url: str, region: str) -> dict:
+    return {"name": name, "contact": contact, "url": url, "region": region}
+
+
+# Checked by hand; keep to services whose numbers and sites are certain.
 DEFAULT_CRISIS_RESOURCES: tuple[dict, ...] = (
-    {
-        "name": "988 Suicide & Crisis Lifeline",
-        "contact": "Call or text 988",
-        "url": "https://988lifeline.org",
-        "region": "United States",
-    },
-    {
-        "name": "Crisis Text Line",
-        "contact": "Text HOME to 741741",
-        "url": "https://www.crisistextline.org",
-        "region": "United States",
-    },
-    {
-        "name": "9-8-8 Suicide Crisis Helpline",
-        "contact": "Call or text 9-8-8",
-        "url": "https://988.ca",
-        "region": "Canada",
-    },
-    {
-        "name": "Kids Help Phone",
-        "contact": "Call 1-800-668-6868 or text CONNECT to 686868",
-        "url": "https://kidshelpphone.ca",
-        "region": "Canada, young people",
-    },
-    {
-        "name": "Samaritans",
-        "contact": "Call 116 123 (free, 24/7)",
-        "url": "https://www.samaritans.org",
-        "region": "United Kingdom & Ireland",
-    },
-    {
-        "name": "Shout",
-        "contact": "Text SHOUT to 85258",
-        "url": "https://giveusashout.org",
-        "region": "United Kingdom",
-    },
-    {
-        "name": "Lifeline Australia",
-        "contact": "Call 13 11 14",
-        "url": "https://www.lifeline.org.au",
-        "region": "Australia",
-    },
-    {
-        "name": "TelefonSeelsorge",
-        "contact": "Call 0800 111 0 111 or 0800 111 0 222 (free, 24/7)",
-        "url": "https://www.telefonseelsorge.de",
-        "region": "Germany",
-    },
-    {
-        "name": "3114 – Numéro national de prévention du suicide",
-        "contact": "Call 3114 (free, 24/7)",
-        "url": "https://3114.fr",
-        "region": "France",
-    },
-    {
-        "name": "SOS Amitié",
-        "contact": "Call 09 72 39 40 50",
-        "url": "https://www.sos-amitie.com",
-        "region": "France",
-    },
-    {
-        "name": "Línea 024",
-        "contact": "Call 024 (free, 24/7)",
-        "url": "",
-        "region": "Spain",
-    },
-    {
-        "name": "Teléfono de la Esperanza",
-        "contact": "Call 717 003 717",
-        "url": "https://telefonodelaesperanza.org",
-        "region": "Spain",
-    },
-    {
-        "name": "Emergency services",
-        "contact": "112 (EU and many countries), 911 (US & Canada), 999 (UK), 000 (Australia)",
-        "url": "",
-        "region": "If you or someone else is in immediate danger",
-    },
-    {
-        "name": "Find A Helpline",
-        "contact": "Free, confidential helplines in many countries",
-        "url": "https://findahelpline.com",
-        "region": "International directory",
-    },
+    _resource_entry("988 Suicide & Crisis Lifeline", "Call or text 988", "https://988lifeline.org", "United States"),
+    _resource_entry("Crisis Text Line", "Text HOME to 741741", "https://www.crisistextline.org", "United States"),
+    _resource_entry("9-8-8 Suicide Crisis Helpline", "Call or text 9-8-8", "https://988.ca", "Canada"),
+    _resource_entry(
+        "Kids Help Phone",
+        "Call 1-800-668-6868 or text CONNECT to 686868",
+        "https://kidshelpphone.ca",
+        "Canada, young people",
+    ),
+    _resource_entry(
+        "Samaritans", "Call 116 123 (free, 24/7)", "https://www.samaritans.org", "United Kingdom & Ireland"
+    ),
+    _resource_entry("Shout", "Text SHOUT to 85258", "https://giveusashout.org", "United Kingdom"),
+    _resource_entry("Lifeline Australia", "Call 13 11 14", "https://www.lifeline.org.au", "Australia"),
+    _resource_entry(
+        "TelefonSeelsorge",
+        "Call 0800 111 0 111 or 0800 111 0 222 (free, 24/7)",
+        "https://www.telefonseelsorge.de",
+        "Germany",
+    ),
+    _resource_entry(
+        "3114 – Numéro national de prévention du suicide", "Call 3114 (free, 24/7)", "https://3114.fr", "France"
+    ),
+    _resource_entry("SOS Amitié", "Call 09 72 39 40 50", "https://www.sos-amitie.com", "France"),
+    _resource_entry("Línea 024", "Call 024 (free, 24/7)", "", "Spain"),
+    _resource_entry("Teléfono de la Esperanza", "Call 717 003 717", "https://telefonodelaesperanza.org", "Spain"),
+    _resource_entry(
+        "Emergency services",
+        "112 (EU and many countries), 911 (US & Canada), 999 (UK), 000 (Australia)",
+        "",
+        "If you or someone else is in immediate danger",
+    ),
+    _resource_entry(
+        "Find A Helpline",
+        "Free, confidential helplines in many countries",
+        "https://findahelpline.com",
+        "International directory",
+    ),
 )
 
 RESOURCE_KEYS = ("name", "contact", "url", "region")
@@ -188,14 +148,18 @@ class PolicySettings:
         if not isinstance(data, Mapping):
             raise PolicySettingsError({"__all__": "Settings must be an object of field: value."})
         known = {f.name for f in fields(cls)}
-        unknown = sorted(str(key) for key in data if key not in known)
-        if unknown:
-            raise PolicySettingsError({key: "Unknown setting." for key in unknown})
-        values = dict(data)
+        errors = {str(key): "Unknown setting." for key in data if key not in known}
+        values = {key: value for key, value in data.items() if key in known}
         for name in ("counted_categories", "crisis_resources"):
             if isinstance(values.get(name), list):
                 values[name] = tuple(values[name])
-        return cls(**values)
+        try:
+            settings = cls(**values)
+        except PolicySettingsError as error:
+            errors.update(error.errors)
+        if errors:
+            raise PolicySettingsError(errors)
+        return settings
 
     def to_dict(self) -> dict:
         """JSON-serialisable; `from_dict(to_dict())` gives back equal settings."""
@@ -391,7 +355,9 @@ def decide(state: BranchState, turn: TurnInput, settings: PolicySettings) -> Dec
     refused_category = _top_category(turn.scores, _REFUSABLE, settings.refuse_severity)
     after = _advance(state, counted_category, crisis_category, settings)
 
-    def decision(action: str, reason: str, category: str | None, end_reason: str | None = None, **changes: Any):
+    def decision(
+        action: str, reason: str, category: str | None, end_reason: str | None = None, **changes: Any
+    ) -> Decision:
         return Decision(
             action=action,
             reason=reason,
@@ -407,7 +373,7 @@ def decide(state: BranchState, turn: TurnInput, settings: PolicySettings) -> Dec
     if after.crisis_mode:
         if crisis_category:
             return decision("crisis_support", "crisis", crisis_category)
-        if refused_category:
+        if counted_category or refused_category:
             action = "redirect" if counted_category and after.strikes >= settings.redirect_at else "refuse"
             return decision(action, "crisis_refusal", counted_category or refused_category)
         if turn.asks_to_end or (state.awaiting_end_confirmation and turn.confirms):
@@ -438,7 +404,9 @@ def decide(state: BranchState, turn: TurnInput, settings: PolicySettings) -> Dec
 
 
 def replay(
-    turns: Iterable[TurnInput], settings: PolicySettings, state: BranchState = BranchState()  # noqa: B008
+    turns: Iterable[TurnInput],
+    settings: PolicySettings,
+    state: BranchState = BranchState(),
 ) -> list[Decision]:
     """Decide each turn in order along one branch, starting from `state`. Stops after an `end`:
     a locked branch takes no more turns, so later turns get no decision."""

@@ -63,7 +63,7 @@ def _isolated_settings(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.CLASSIFIER_BACKEND = "offline"
+    settings.CLASSIFIER_BACKEND = "fake"  # deterministic markers; pipeline tests choose "offline" explicitly
     settings.RESPONDER = "offline"
     settings.CHAT_RATE_LIMIT = (1000, 60)
     from django.core.cache import cache

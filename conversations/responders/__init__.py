@@ -13,10 +13,15 @@ BUILTIN = {
 }
 
 
-@cache
 def get_responder(name: str | None = None):
-    name = name or settings.RESPONDER
+    """The configured responder (settings.RESPONDER) or the one named; one instance per process."""
     paths = {**BUILTIN, **getattr(settings, "RESPONDERS", {})}
+    name = name or settings.RESPONDER
     if name not in paths:
         raise KeyError(f"unknown responder {name!r}; known: {', '.join(sorted(paths))}")
-    return import_string(paths[name])()
+    return _instance(paths[name])
+
+
+@cache
+def _instance(path: str):
+    return import_string(path)()

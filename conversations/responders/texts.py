@@ -41,8 +41,7 @@ _SAFE_DIRECTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("abuse", "harass"),
-        "If something about my answers is frustrating you, tell me what you need and I'll try a "
-        "different approach.",
+        "If something about my answers is frustrating you, tell me what you need and I'll try a different approach.",
     ),
     (
         ("weapon",),
@@ -50,8 +49,7 @@ _SAFE_DIRECTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("violent", "violence"),
-        "If you or someone you know is in danger, I can help you find support or think through how "
-        "to stay safe.",
+        "If you or someone you know is in danger, I can help you find support or think through how to stay safe.",
     ),
     (
         ("hate",),
@@ -73,8 +71,7 @@ _SAFE_DIRECTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
 )
 _DEFAULT_DIRECTION = (
-    "If you tell me more about what you're trying to achieve, there may be a safe part of it I can "
-    "help with."
+    "If you tell me more about what you're trying to achieve, there may be a safe part of it I can help with."
 )
 
 
@@ -140,7 +137,7 @@ def redirect(request: ReplyRequest | None = None, /, *, category_label: str | No
     if _is_abuse(label):
         opening = "I'd like to keep this conversation respectful, so I won't respond to that."
     elif label:
-        opening = f'I can\'t help with this: it falls under "{label}", which I don\'t help with.'
+        opening = f"I can't help with this: it falls under \"{label}\", which I don't help with."
     else:
         opening = "I can't help with this."
     return f"{opening}\n{_safe_direction(label)}"
@@ -235,9 +232,7 @@ def user_end_notice() -> str:
     )
 
 
-def end_statement(
-    *, reason: str, category_label: str | None, refusals: int, decided_automatically: bool = True
-) -> str:
+def end_statement(*, reason: str, category_label: str | None, refusals: int, decided_automatically: bool = True) -> str:
     """The statement of reasons on an ended branch (DESIGN 5): what happened, why (the category
     and how many refusals), who decided, that it is not a ban, and what the user can do."""
     if reason == "user_request":

@@ -21,7 +21,6 @@ def backend_paths() -> dict[str, str]:
     return {**BUILTIN, **getattr(settings, "CLASSIFIER_BACKENDS", {})}
 
 
-@cache
 def get_classifier(name: str | None = None) -> Classifier:
     """The configured backend (settings.CLASSIFIER_BACKEND) or the one named. Instances are cached
     per process: backends are stateless apart from compiled rules and HTTP clients."""
@@ -29,4 +28,9 @@ def get_classifier(name: str | None = None) -> Classifier:
     paths = backend_paths()
     if name not in paths:
         raise KeyError(f"unknown classifier backend {name!r}; known: {', '.join(sorted(paths))}")
-    return import_string(paths[name])()
+    return _instance(paths[name])
+
+
+@cache
+def _instance(path: str) -> Classifier:
+    return import_string(path)()

@@ -286,8 +286,12 @@ def _stream(reply: Message, request: ReplyRequest) -> tuple[str, EndRequest | No
 
 
 def _model_end(decision: Decision, reply: Message, end_request: EndRequest, settings_) -> None:
+    """The warning must have come on an earlier turn: a model may not end the chat in the same
+    reply that warns (the user gets the chance to stop)."""
     state = policy.BranchState.from_dict(decision.state)
     accepted, code = policy.accept_model_end(state, settings_)
+    if accepted and decision.action in ("warn", "confirm_end", "crisis_support"):
+        accepted, code = False, f"same_turn_as_{decision.action}"
     Decision.objects.filter(pk=decision.pk).update(
         model_end_request={"reason": end_request.reason[:500], "accepted": accepted, "code": code}
     )

@@ -256,8 +256,7 @@ class FakeAnthropic:
         self._steps: deque[Step] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     @property
@@ -272,10 +271,10 @@ class FakeAnthropic:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread:
+        if self._thread:  # shutdown() would wait forever for a loop that never started
+            self._httpd.shutdown()
             self._thread.join(timeout=5)
+        self._httpd.server_close()
 
     def script(self, *steps: Step) -> None:
         """Queue responses: each incoming request takes the next one, then defaults resume."""
@@ -314,6 +313,17 @@ class FakeAnthropic:
     def wait(self, seconds: float) -> bool:
         """Sleep, but wake up when the server stops. True if stopping."""
         return self._stopping.wait(seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that give up (timeouts, closed streams) are part of the script, not failures.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
 
 def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:

@@ -67,7 +67,23 @@ def test_it_ignores_text_that_is_not_a_request_to_end_the_chat(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["yes", "Yes!", "YES, end it", "yes please", "confirm", "do it", "end it", "sí", "Sí, termina", "oui", "Oui, d'accord", "ja", "Jawohl!", "ja bitte", "yes 👍"],
+    [
+        "yes",
+        "Yes!",
+        "YES, end it",
+        "yes please",
+        "confirm",
+        "do it",
+        "end it",
+        "sí",
+        "Sí, termina",
+        "oui",
+        "Oui, d'accord",
+        "ja",
+        "Jawohl!",
+        "ja bitte",
+        "yes 👍",
+    ],
 )
 def test_it_recognises_a_confirmation(text):
     assert confirms(text)

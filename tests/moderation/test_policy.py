@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from moderation.classifiers.base import Verdict
 from moderation.policy import (
@@ -38,12 +40,12 @@ YES = TurnInput(scores={}, confirms=True)
 FAILED = TurnInput(scores={}, classification_failed=True)
 
 
-def actions(turns, settings=DEFAULTS, state=BranchState()):
-    return [d.action for d in replay(turns, settings, state)]
+def actions(turns, policy=DEFAULTS, state=BranchState()):
+    return [d.action for d in replay(turns, policy, state)]
 
 
-def last(turns, settings=DEFAULTS):
-    return replay(turns, settings)[-1]
+def last(turns, policy=DEFAULTS):
+    return replay(turns, policy)[-1]
 
 
 # --- The strike ladder ---------------------------------------------------------------------------
@@ -84,7 +86,7 @@ def test_one_message_never_ends_a_chat_however_severe():
 
 
 def test_it_ends_only_after_a_warning_on_the_branch():
-    # Strikes at end_at without a warning in force (e.g. settings changed mid-branch) warn first.
+    # Strikes at end_at without a warning in force (e.g. policy changed mid-branch) warn first.
     state = BranchState(strikes=3, warned=False)
     first = decide(state, CYBER, DEFAULTS)
     assert (first.action, first.state.warned) == ("warn", True)
@@ -92,8 +94,8 @@ def test_it_ends_only_after_a_warning_on_the_branch():
 
 
 def test_a_later_end_at_keeps_warning_until_reached():
-    settings = PolicySettings(warn_at=3, end_at=5)
-    assert actions([CYBER] * 5, settings) == ["refuse", "redirect", "warn", "warn", "end"]
+    policy = PolicySettings(warn_at=3, end_at=5)
+    assert actions([CYBER] * 5, policy) == ["refuse", "redirect", "warn", "warn", "end"]
 
 
 def test_abuse_ends_with_reason_abuse():
@@ -164,8 +166,8 @@ def test_low_severity_is_answered():
 
 
 def test_admins_can_count_another_category():
-    settings = PolicySettings(counted_categories=(*COUNTED_BY_DEFAULT, "weapons"))
-    assert actions([WEAPONS] * 4, settings) == ["refuse", "redirect", "warn", "end"]
+    policy = PolicySettings(counted_categories=(*COUNTED_BY_DEFAULT, "weapons"))
+    assert actions([WEAPONS] * 4, policy) == ["refuse", "redirect", "warn", "end"]
 
 
 # --- Crisis mode ---------------------------------------------------------------------------------
@@ -217,8 +219,8 @@ def test_the_model_cannot_end_a_branch_in_crisis_mode():
 
 
 def test_self_harm_below_crisis_severity_is_never_refused():
-    settings = PolicySettings(crisis_severity=3)
-    decision = decide(BranchState(), TurnInput(scores={"self_harm": 2}), settings)
+    policy = PolicySettings(crisis_severity=3)
+    decision = decide(BranchState(), TurnInput(scores={"self_harm": 2}), policy)
     assert (decision.action, decision.crisis_mode) == ("answer", False)
 
 
@@ -252,8 +254,8 @@ def test_a_confirmation_without_a_question_is_just_a_message():
 
 
 def test_without_confirmation_a_user_request_ends_at_once():
-    settings = PolicySettings(confirm_user_end=False)
-    decision = decide(BranchState(), ASK_END, settings)
+    policy = PolicySettings(confirm_user_end=False)
+    decision = decide(BranchState(), ASK_END, policy)
     assert (decision.action, decision.end_reason) == ("end", "user_request")
 
 
@@ -298,7 +300,7 @@ def test_turn_input_from_a_verdict_keeps_scores_and_intents():
 
 
 @pytest.mark.parametrize(
-    ("state", "settings", "expected"),
+    ("state", "policy", "expected"),
     [
         (BranchState(strikes=3, warned=True), DEFAULTS, (True, "model_request")),
         (BranchState(strikes=3, warned=True), PolicySettings(honour_model_end=False), (False, "model_end_disabled")),
@@ -307,8 +309,8 @@ def test_turn_input_from_a_verdict_keeps_scores_and_intents():
         (BranchState(strikes=3, warned=True, crisis_mode=True), DEFAULTS, (False, "crisis_mode")),
     ],
 )
-def test_the_model_may_end_only_when_the_policy_preconditions_hold(state, settings, expected):
-    assert accept_model_end(state, settings) == expected
+def test_the_model_may_end_only_when_the_policy_preconditions_hold(state, policy, expected):
+    assert accept_model_end(state, policy) == expected
 
 
 def test_the_model_cannot_end_after_the_user_backed_off():
@@ -338,9 +340,9 @@ def test_branch_state_from_partial_or_empty_data_uses_defaults():
 
 
 def test_settings_round_trip_through_json():
-    settings = PolicySettings(end_at=6, counted_categories=("cbrn", "weapons"), confirm_user_end=False)
-    data = json.loads(json.dumps(settings.to_dict()))
-    assert PolicySettings.from_dict(data) == settings
+    policy = PolicySettings(end_at=6, counted_categories=("cbrn", "weapons"), confirm_user_end=False)
+    data = json.loads(json.dumps(policy.to_dict()))
+    assert PolicySettings.from_dict(data) == policy
     assert PolicySettings.from_dict(DEFAULTS.to_dict()) == DEFAULTS
 
 
@@ -395,8 +397,8 @@ def test_invalid_settings_are_reported_per_field(data, field):
 
 def test_every_invalid_field_is_reported_at_once():
     with pytest.raises(PolicySettingsError) as caught:
-        PolicySettings.from_dict({"count_severity": 0, "decay_by": -1, "crisis_resources": []})
-    assert set(caught.value.errors) == {"count_severity", "decay_by", "crisis_resources"}
+        PolicySettings.from_dict({"count_severity": 0, "decay_by": -1, "crisis_resources": [], "colour": "red"})
+    assert set(caught.value.errors) == {"count_severity", "decay_by", "crisis_resources", "colour"}
 
 
 def test_settings_that_are_not_an_object_are_rejected():
@@ -405,10 +407,10 @@ def test_settings_that_are_not_an_object_are_rejected():
 
 
 def test_a_resource_with_only_a_url_or_only_a_contact_is_valid():
-    settings = PolicySettings.from_dict(
+    policy = PolicySettings.from_dict(
         {"crisis_resources": [{"name": "A", "url": "https://a.example"}, {"name": "B", "contact": "call 1"}]}
     )
-    assert settings.crisis_resources[1] == {"name": "B", "contact": "call 1", "url": "", "region": ""}
+    assert policy.crisis_resources[1] == {"name": "B", "contact": "call 1", "url": "", "region": ""}
 
 
 def test_the_default_resources_are_valid_and_cover_the_named_services():
@@ -457,23 +459,23 @@ histories = st.lists(turns, max_size=30)
 PROPERTY = hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _is_counted(turn: TurnInput, settings: PolicySettings) -> bool:
+def _is_counted(turn: TurnInput, policy: PolicySettings) -> bool:
     return not turn.classification_failed and any(
-        turn.scores.get(name, 0) >= settings.count_severity for name in settings.counted_categories
+        turn.scores.get(name, 0) >= policy.count_severity for name in policy.counted_categories
     )
 
 
 @PROPERTY
 @given(valid_settings(), turns)
-def test_property_the_first_message_never_ends_a_policy_ended_chat(settings, turn):
-    decision = decide(BranchState(), turn, settings)
+def test_property_the_first_message_never_ends_a_policy_ended_chat(policy, turn):
+    decision = decide(BranchState(), turn, policy)
     assert decision.action != "end" or decision.end_reason == "user_request"
 
 
 @PROPERTY
 @given(valid_settings(), histories)
-def test_property_a_policy_ending_always_follows_a_warning_on_the_branch(settings, history):
-    decisions = replay(history, settings)
+def test_property_a_policy_ending_always_follows_a_warning_on_the_branch(policy, history):
+    decisions = replay(history, policy)
     for index, decision in enumerate(decisions):
         if decision.action == "end" and decision.end_reason != "user_request":
             assert "warn" in [d.action for d in decisions[:index]]
@@ -482,8 +484,8 @@ def test_property_a_policy_ending_always_follows_a_warning_on_the_branch(setting
 
 @PROPERTY
 @given(valid_settings(), histories)
-def test_property_crisis_mode_never_ends_and_never_warns(settings, history):
-    for decision in replay(history, settings):
+def test_property_crisis_mode_never_ends_and_never_warns(policy, history):
+    for decision in replay(history, policy):
         if decision.crisis_mode:
             assert decision.action not in ("end", "warn", "confirm_end")
             assert decision.state.crisis_mode
@@ -491,13 +493,13 @@ def test_property_crisis_mode_never_ends_and_never_warns(settings, history):
 
 @PROPERTY
 @given(valid_settings(), histories)
-def test_property_strikes_are_never_negative_and_move_by_one_strike_or_a_decay(settings, history):
-    for decision in replay(history, settings):
+def test_property_strikes_are_never_negative_and_move_by_one_strike_or_a_decay(policy, history):
+    for decision in replay(history, policy):
         assert decision.strikes_after >= 0
         if decision.counted:
             assert decision.strikes_after == decision.strikes_before + 1
         else:
-            assert decision.strikes_before - settings.decay_by <= decision.strikes_after <= decision.strikes_before
+            assert decision.strikes_before - policy.decay_by <= decision.strikes_after <= decision.strikes_before
 
 
 calm_turns = st.builds(
@@ -509,19 +511,19 @@ calm_turns = st.builds(
 
 @PROPERTY
 @given(valid_settings(), histories, st.data())
-def test_property_backing_off_after_any_history_never_ends_and_clears_strikes(settings, history, data):
-    decisions = replay(history, settings)
+def test_property_backing_off_after_any_history_never_ends_and_clears_strikes(policy, history, data):
+    decisions = replay(history, policy)
     if decisions and decisions[-1].action == "end":
         return
     state = decisions[-1].state if decisions else BranchState()
-    needed = settings.decay_after * state.strikes
+    needed = policy.decay_after * state.strikes
     suffix = data.draw(
         st.lists(calm_turns, min_size=needed, max_size=needed + 5).map(
-            lambda ts: [t for t in ts if not _is_counted(t, settings)]
+            lambda ts: [t for t in ts if not _is_counted(t, policy)]
         )
     )
     suffix += [TurnInput(scores={})] * (needed - len(suffix))  # keep the suffix long enough
-    after = replay(suffix, settings, state)
+    after = replay(suffix, policy, state)
     assert "end" not in [d.action for d in after]
     if after:
         assert after[-1].strikes_after == 0
@@ -538,14 +540,14 @@ def test_property_alternating_harm_and_filler_ends_with_the_defaults(category, s
 
 @PROPERTY
 @given(valid_settings(), histories)
-def test_property_replay_stops_at_the_first_end(settings, history):
-    decisions = replay(history, settings)
+def test_property_replay_stops_at_the_first_end(policy, history):
+    decisions = replay(history, policy)
     ends = [i for i, d in enumerate(decisions) if d.action == "end"]
     assert ends in ([], [len(decisions) - 1])
 
 
 @PROPERTY
 @given(valid_settings())
-def test_property_valid_settings_round_trip(settings):
-    assert PolicySettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
-    assert settings.diff(settings) == []
+def test_property_valid_settings_round_trip(policy):
+    assert PolicySettings.from_dict(json.loads(json.dumps(policy.to_dict()))) == policy
+    assert policy.diff(policy) == []

@@ -42,8 +42,10 @@ LEET = str.maketrans(
 WHITESPACE = re.compile(r"\s+")
 LEET_TOKEN = re.compile(r"(?=\S*[a-z])(?=\S*[0-9@$|!€+])[a-z0-9@$|!€+]+(?=[\s.,;:?'\"()]|$)")
 SPACED_LETTERS = re.compile(r"(?<![a-z])(?:[a-z][ .\-_*·/]+){2,}[a-z](?![a-z])")
-INNER_SEPARATOR = re.compile(r"(?<=[a-z])[\-_.·*~^](?=[a-z])")
-JOINERS = re.compile(r"[\"`+«»“”]+|(?<![a-z])'|'(?![a-z])")
+SPLIT_WORD = re.compile(r"\b[a-z]{1,5}(?:[\-_.·*~^][a-z]{1,5}){2,}\b")
+INNER_SEPARATOR = re.compile(r"[\-_.·*~^]")
+JOINERS = re.compile(r"[\"'`«»“”]\s*\+\s*[\"'`«»“”]|\s\+\s")
+SUSPICIOUS = re.compile(r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]|(?<![a-z])[a-z][ .\-_*·/][a-z][ .\-_*·/][a-z]\b|([a-z])\1\1|\+|[a-z]-[a-z]{1,5}-[a-z]")
 REPEATS = re.compile(r"([a-z])\1{2,}")
 
 
@@ -73,10 +75,12 @@ def _join_spaced(match: re.Match[str]) -> str:
 def deobfuscated(text: str) -> tuple[str, ...]:
     """Extra forms of `plain(text)` that undo obfuscation; empty when the text looks clean."""
     base = plain(text)
+    if not SUSPICIOUS.search(base):
+        return ()
     form = LEET_TOKEN.sub(lambda m: m.group(0).translate(LEET), base)
-    form = JOINERS.sub(" ", form)
+    form = JOINERS.sub(" ", form).replace('"', " ")
     form = SPACED_LETTERS.sub(_join_spaced, form)
-    form = INNER_SEPARATOR.sub("", form)
+    form = SPLIT_WORD.sub(lambda m: INNER_SEPARATOR.sub("", m.group(0)), form)
     form = WHITESPACE.sub(" ", form).strip()
     forms = []
     doubled = REPEATS.sub(r"\1\1", form)

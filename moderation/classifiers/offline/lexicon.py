@@ -1,0 +1,725 @@
+"""What the rules look for, per category: harm targets, operational verbs, direct statements.
+
+Every pattern runs on normalised text (see normalize.py: casefolded, accents stripped, look-alikes
+mapped). Rule kinds, combined by scoring.py:
+- `act`: an operational harm (verb + object, "hack into", "write ransomware"). Full severity in a
+  request or a statement of intent, one less otherwise.
+- `pair`: a harm target plus a category verb anywhere in the message ("sarin" ... "synthesize").
+  Same treatment as `act`.
+- `target`: the topic alone: severity 1 at most (edgy but fine).
+- `direct`: harmful whatever the phrasing (first-person crisis, abuse at the assistant, threats,
+  sexualised minors).
+Severity is per rule; 4 only for sexual content with minors and mass-casualty operational help.
+English first, then Spanish, French and German for the severe categories and self-harm.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from moderation.classifiers.offline.prefilter import PrefixIndex, leading_words
+
+
+@dataclass(frozen=True)
+class Rule:
+    signal: str
+    category: str
+    kind: str  # act | pair | target | direct
+    severity: int
+    pattern: re.Pattern[str]
+    needs: re.Pattern[str] | None = None  # `pair` rules: the second half
+    window: int = 0  # `pair` rules: when > 0, the halves must lie within this many characters
+    # prefilter (see prefilter.py): words a match must start with; None = always run
+    starts: frozenset[str] | None = None
+    needs_starts: frozenset[str] | None = None
+
+
+def alt(*parts: str) -> str:
+    return "(?:" + "|".join(parts) + ")"
+
+
+def near(first: str, second: str, words: int = 6) -> str:
+    """`first` then `second` with at most `words` words between them."""
+    return rf"{first}(?:\W+\w+){{0,{words}}}?\W+{second}"
+
+
+def compile_(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def word_alt(*parts: str) -> re.Pattern[str]:
+    """Alternatives that each start at a word boundary, compiled with one outer \\b: several times
+    faster in CPython's engine than a \\b inside every alternative."""
+    stripped = [part[2:] if part.startswith("\\b") else part for part in parts]
+    return compile_(r"\b(?:" + "|".join(stripped) + ")")
+
+
+def anchored(pattern: str) -> re.Pattern[str]:
+    """Rules start at a word boundary: the engine then rejects most positions at once (speed)."""
+    return compile_(r"\b(?:" + pattern + ")")
+
+
+def rule(
+    signal: str, category: str, kind: str, severity: int, pattern: str, needs: str | None = None, window: int = 0
+) -> Rule:
+    return Rule(
+        signal,
+        category,
+        kind,
+        severity,
+        anchored(pattern),
+        anchored(needs) if needs else None,
+        window,
+        leading_words(pattern),
+        leading_words(needs) if needs else None,
+    )
+
+
+# ---------------------------------------------------------------- shared vocabulary
+PERSON = alt(
+    r"some(?:one|body)", r"a (?:person|man|woman|guy|girl|kid|child|baby|stranger|neighbou?r|cop|police officer)",
+    r"people", r"him", r"her", r"them", r"my (?:\w+ )?(?:wife|husband|boss|ex|girlfriend|boyfriend|partner|mom|mother|"
+    r"dad|father|brother|sister|son|daughter|neighbou?r|teacher|coworker|co-worker|colleague|roommate|landlord|friend|"
+    r"classmate|stepdad|stepmom|stepfather|stepmother|uncle|aunt|cousin|grandma|grandpa|manager|ex-wife|ex-husband|"
+    r"ex-girlfriend|ex-boyfriend|bully|family)", r"(?:a |the )?(?:president|senator|politician|judge|witness)",
+    r"that (?:guy|girl|woman|man|bitch|bastard|asshole|kid|person)", r"the (?:guy|girl|woman|man|kid|person) (?:who|next)",
+    r"my whole (?:family|class|school|office)", r"everyone (?:at|in) (?:my|the) (?:school|office|work|class)",
+)
+MINOR = alt(
+    r"child(?:ren)?", r"kids?", r"minors?", r"under-?age(?:d)?", r"pre-?teens?", r"tweens?", r"toddlers?", r"infants?",
+    r"bab(?:y|ies)", r"little (?:girl|boy)s?", r"young (?:girl|boy)s?", r"(?:school ?girl|school ?boy)s?", r"lolis?",
+    r"lolicon", r"shota(?:con)?", r"(?:1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17)[- ]?(?:years?|yrs?|y/?o)(?:[- ]old)?\b", r"(?:1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17) ?yo\b",
+    r"(?:elementary|middle|primary|junior high) school(?:er|ers)?", r"(?:8th|7th|6th|5th|4th) grader?s?", r"pubescent",
+    r"prepubescent", r"jailbait", r"teen(?:age)? (?:girl|boy)s?", r"(?:my|a) (?:step)?(?:daughter|son|niece|nephew)",
+    # es / fr / de
+    r"nin[oa]s?", r"menor(?:es)?(?: de edad)?", r"(?:1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17) anos", r"enfants?", r"mineur(?:e|s|es)?", r"fillettes?",
+    r"(?:1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17) ans", r"kind(?:er)?", r"minderjahrig\w*", r"(?:1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17) jahre? alt", r"(?:1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17)-?jahrig\w*",
+)
+SEXUAL = alt(
+    r"sex(?:ual(?:ly|i[sz]ed?)?|y|ting)?", r"porn\w*", r"nudes?", r"naked", r"erotic\w*", r"explicit", r"nsfw", r"lewd",
+    r"molest\w*", r"fondl\w*", r"intercourse", r"masturbat\w*", r"orgasm\w*", r"genital\w*", r"seduc\w*", r"aroused?",
+    r"(?:have|having|had) sex", r"rape\w*", r"blow ?job", r"oral sex", r"strip(?:ping)? for", r"in (?:her|his) underwear",
+    r"horny", r"fetish\w*", r"touch(?:ing)? (?:her|him|them) (?:inappropriately|sexually|down there)",
+    r"sexo", r"sexual\w*", r"desnud\w*", r"erotic\w*", r"porno\w*", r"sexuel\w*", r"nue?s?\b", r"erotique\w*",
+    r"nackt\w*", r"sexuell\w*", r"erotisch\w*", r"pornograf\w*",
+)
+
+# ---------------------------------------------------------------- cbrn
+CBRN_AGENT = alt(
+    r"sarin", r"soman", r"tabun", r"cyclosarin", r"\bvx\b", r"novichok", r"nerve (?:agent|gas)s?", r"mustard gas",
+    r"sulfur mustard", r"nitrogen mustard", r"lewisite", r"ricin", r"abrin", r"botulinum", r"botulism toxin", r"anthrax",
+    r"bacillus anthracis", r"smallpox", r"variola", r"yersinia pestis", r"bio-?weapons?", r"biological (?:weapon|agent)s?",
+    r"biological warfare", r"bio-?warfare", r"chemical weapons?", r"chemical warfare", r"dirty bombs?",
+    r"radiological (?:weapon|dispersal device|bomb|device)s?", r"nuclear (?:bomb|weapon|warhead|device)s?",
+    r"atomic bombs?", r"weapons?[- ]grade (?:uranium|plutonium|anthrax|material)", r"highly enriched uranium",
+    r"fissile material", r"dimethylmercury", r"tetrodotoxin", r"bioterror\w*", r"weaponi[sz]ed (?:\w+ )?(?:virus|pathogen|"
+    r"bacteri\w+|plague|ebola|flu|toxin)", r"(?:pandemic|enhanced|engineered) (?:pathogen|virus)", r"gain[- ]of[- ]function",
+    r"mass[- ]casualty (?:chemical|toxin|agent|poison)", r"phosgene", r"hydrogen cyanide",
+    r"gas sarin", r"armas? (?:quimica|biologica|nuclear)s?", r"agentes? nerviosos?", r"antrax", r"bomba sucia",
+    r"gas mostaza", r"ricina", r"armes? (?:chimique|biologique|nucleaire)s?", r"agents? neurotoxiques?", r"gaz sarin",
+    r"bombe sale", r"gaz moutarde", r"ricine", r"chemische waffen?", r"chemiewaffen?", r"biowaffen?",
+    r"biologische waffen?", r"nervenkampfstoff\w*", r"nervengas", r"nervengift", r"milzbrand", r"schmutzige bombe",
+    r"atombomben?", r"kernwaffen?", r"atomwaffen?", r"senfgas", r"rizin",
+)
+CBRN_LESSER = alt(
+    r"chlorine gas", r"toxic gas", r"poison(?:ous)? gas", r"cyanide", r"(?:deadly|lethal) (?:toxin|poison|pathogen|virus)",
+    r"pathogens?", r"antibiotic[- ]resistant", r"resistant to antibiotics", r"mycotoxin", r"radioactive (?:material|source)",
+    r"uranium", r"plutonium", r"(?:organo)?phosphate (?:nerve|poison)", r"toxins?", r"deadly (?:bacteria|disease)",
+    r"gas toxico", r"gaz toxique", r"giftgas",
+)
+CBRN_VERB = alt(
+    r"mak(?:e|ing)", r"synthe[sz]\w*", r"produc\w*", r"manufactur\w*", r"cook\w*", r"brew\w*", r"prepar\w*", r"creat\w*",
+    r"build\w*", r"obtain\w*", r"acquir\w*", r"buy\w*", r"purchas\w*", r"get (?:hold of|my hands on)", r"smuggl\w*",
+    r"cultur\w*", r"grow\w*", r"cultivat\w*", r"isolat\w*", r"extract\w*", r"purif\w*", r"concentrat\w*", r"enrich\w*",
+    r"weaponi[sz]\w*", r"aerosoli[sz]\w*", r"dispers\w*", r"spread\w*", r"releas\w*", r"deploy\w*", r"deliver\w*",
+    r"stabili[sz]\w*", r"mill\w*", r"transmissib\w*", r"virulen\w*", r"lethality", r"recipe", r"precursors?",
+    r"ingredients", r"particle size", r"yield", r"store", r"storing", r"detonat\w*", r"at home", r"kill\w*",
+    r"hacer", r"fabric\w*", r"sintetiz\w*", r"produc\w*", r"obten\w*", r"consegu\w*", r"dispers\w*", r"liber\w*",
+    r"cultiv\w*", r"faire", r"synthetis\w*", r"produire", r"obtenir", r"herstell\w*", r"stellt?\w* (?:\w+ )?her",
+    r"fabriqu\w*", r"stell\w* (?:\w+ ){0,3}?her\b", r"mach\w*", r"bau\w*", r"synthetisier\w*", r"produzier\w*", r"gewinn\w*", r"beschaff\w*", r"verbreit\w*",
+    r"freisetz\w*", r"zucht\w*",
+)
+
+# ---------------------------------------------------------------- violent extremism and explosives
+EXPLOSIVE = alt(
+    r"(?<!bath )(?<!photo )(?<!f-)(?<!f )(?<!sex )(?<!love )(?<!cherry )(?<!seed )\bbombs?\b", r"explosives?",
+    r"explosive devices?", r"\bied\b", r"detonators?", r"pipe ?bombs?", r"molotov(?: cocktail)?s?", r"\btatp\b",
+    r"c4\b", r"c-4\b", r"semtex", r"dynamite", r"napalm", r"grenades?", r"ammonium nitrate", r"thermite", r"blasting caps?",
+    r"\bbombas?\b", r"explosivos?", r"\bbombes?\b", r"explosifs?", r"sprengstoff\w*", r"sprengsatz\w*", r"sprengsatze",
+)
+MAKE = alt(
+    r"mak(?:e|ing)", r"build\w*", r"construct\w*", r"assembl\w*", r"creat\w*", r"manufactur\w*", r"cook\w*", r"wir(?:e|ing)",
+    r"detonat\w*", r"prepar\w*", r"produc\w*", r"ingredients", r"recipe", r"materials? (?:needed|for)", r"plant(?:ing)?",
+    r"hacer", r"fabric\w*", r"construir", r"armar", r"faire", r"fabriqu\w*", r"construire", r"bau\w*", r"herstell\w*",
+    r"stell\w* (?:\w+ ){0,3}?her\b", r"bastel\w*", r"mach\w*",
+)
+CROWD_TARGET = alt(
+    r"school", r"mall", r"stadium", r"concert", r"church", r"mosque", r"synagogue", r"temple", r"subway", r"metro",
+    r"train station", r"airport", r"crowd(?:ed)?", r"parade", r"festival", r"government building", r"parliament",
+    r"congress", r"embassy", r"hospital", r"market", r"nightclub", r"pride (?:march|parade|event)", r"rally",
+    r"(?:office|public) building", r"university", r"campus", r"kindergarten", r"daycare",
+)
+ATTACK_PLAN = alt(
+    r"terror(?:ist)? attacks?", r"mass (?:shooting|murder|killing|casualt\w+|stabbing)", r"school shooting",
+    r"suicide bomb\w*", r"car bomb\w*", r"truck bomb\w*", r"vehicle ramming", r"massacre",
+    r"kill (?:as many|the most|lots of|a lot of|many) (?:people|civilians|students|kids|children|jews|muslims|"
+    r"christians|immigrants|black people|white people|gay people)", r"maximi[sz]\w* (?:the )?(?:casualties|death toll|deaths|"
+    r"number of (?:deaths|victims|people killed))", r"(?:most|maximum|mass) casualties",
+    r"(?:bomb|blow up|attack|shoot up|gas|set fire to|burn down) (?:a |the |my |our |this |that )?(?:local )?" + CROWD_TARGET,
+    r"(?:drive|ram|plow) (?:a |my |the )?(?:car|truck|van|vehicle) into (?:a |the )?(?:crowd|people|pedestrians)",
+    r"poison (?:the |a )?(?:city'?s? |town'?s? )?(?:water supply|reservoir|water system)",
+    r"derail (?:a|the) (?:train|subway)", r"hijack (?:a|the|an) (?:plane|airplane|aircraft|flight|jet)",
+    r"assassinat\w* (?:the |a )?(?:president|prime minister|senator|governor|mayor|politician|judge|king|queen|"
+    r"pope|candidate|minister|head of state)",
+    r"atentados?(?: terroristas?)?", r"ataques? terroristas?", r"tiroteos? masivos?", r"matar a (?:tanta|mucha) gente",
+    r"attentats?(?: terroristes?)?", r"attaques? terroristes?", r"fusillades? de masse", r"tuer (?:le plus de|beaucoup de) "
+    r"(?:gens|personnes)", r"terroranschlag\w*", r"anschlag\w*", r"amoklauf\w*", r"so viele menschen wie moglich",
+)
+PLAN_VERB = alt(
+    r"plan\w*", r"carry(?:ing)? out", r"commit\w*", r"execut\w*", r"conduct\w*", r"organi[sz]\w*", r"stag(?:e|ing)",
+    r"launch\w*", r"prepar\w*", r"pull(?:ing)? off", r"do (?:it|this)", r"get away with", r"weapons? (?:for|to use)",
+    r"(?:best|most effective|easiest) (?:way|method|place|time|target|weapon)s?", r"targets?", r"how (?:to|do i|can i|would i)",
+    r"steps?", r"planear", r"organizar", r"cometer", r"planifier", r"organiser", r"commettre", r"planen", r"durchfuhren",
+    r"verub\w*", r"wie (?:kann|konnte) ich", r"como (?:puedo|hago|hacer)", r"comment (?:faire|puis-je|je peux)",
+)
+EXTREMIST_GROUP = alt(
+    r"isis", r"isil", r"daesh", r"al[- ]?qa[e']?da", r"taliban", r"boko haram", r"al[- ]shabaab", r"hamas", r"hezbollah",
+    r"terroris[mt]s?", r"jihadis[mt]s?", r"violent extremis[mt]s?", r"neo-?nazis?", r"white supremac\w*", r"atomwaffen",
+    r"the base\b", r"proud boys", r"kkk", r"ku klux klan", r"mass shoot\w*", r"school shoot\w*", r"suicide bomb\w*",
+    r"unabomber", r"eco-?terroris\w*", r"accelerationis\w*", r"yihadis\w*", r"estado islamico", r"etat islamique",
+    r"islamischer staat",
+)
+RECRUIT = alt(
+    r"recruit\w*", r"propaganda", r"glorif\w*", r"prais\w*", r"celebrat\w*", r"encourag\w*", r"promot\w*", r"persuad\w*",
+    r"convinc\w*", r"radicali[sz]\w*", r"inspir\w*", r"manifesto", r"join\w*", r"support(?:ing)? (?:the )?cause",
+    r"heroes", r"heroic", r"martyr\w*", r"reclut\w*", r"propagande", r"recrut\w*", r"rekrutier\w*",
+)
+
+# ---------------------------------------------------------------- cyber attack
+CYBER_ATTACK = alt(
+    r"malware", r"ransomware", r"key ?loggers?", r"trojans?(?: horse)?", r"rootkits?", r"botnets?", r"spyware",
+    r"stalkerware", r"info-?stealers?", r"credential stealers?", r"cryptojack\w*", r"computer virus(?:es)? that", r"virus(?:es)? that",
+    r"worms? that", r"self[- ]replicating", r"backdoors?", r"reverse shells?", r"web ?shells?", r"remote access trojans?",
+    r"zero[- ]day exploits?", r"exploit (?:code|kits?|chains?)", r"shellcode", r"malicious (?:payload|code|script|macro|"
+    r"attachment|link|software|program)", r"\bddos\b", r"denial[- ]of[- ]service", r"sql injection", r"\bxss\b",
+    r"cross[- ]site scripting", r"buffer overflow", r"privilege escalation", r"escalat\w* (?:\w+ )?privileges?",
+    r"sandbox escape", r"escap\w* (?:from )?(?:the |a )?(?:sandbox|container|vm|virtual machine|jail)",
+    r"container escape", r"lateral movement", r"persistence (?:mechanism|technique)s?", r"establish\w* persistence",
+    r"command[- ]and[- ]control", r"\bc2\b", r"exfiltrat\w*", r"credential (?:dump|harvest|theft|stuff)\w*",
+    r"dump\w* (?:the )?(?:credentials|passwords?|password hashes|hashes|lsass)", r"mimikatz", r"pass[- ]the[- ]hash",
+    r"brute[- ]?forc\w* (?:\w+ )?(?:password|login|account|ssh|rdp)s?", r"crack\w* (?:\w+ )?(?:passwords?|wifi|wpa2?|hashes|"
+    r"software|license|drm)", r"phishing (?:emails?|sites?|pages?|kits?|campaigns?|attacks?|links?|messages?)",
+    r"spear[- ]?phishing", r"(?<!life )(?<!life)\bhack(?:s|ed|ing)? (?:into|in to|someone|somebody|a |an |the |my |their |"
+    r"his |her |government|bank|facebook|instagram|email|accounts?|phones?|wifi|computers?|networks?|servers?|"
+    r"databases?|websites?|systems?|iphone|android|snapchat|whatsapp|gmail|twitter|tiktok|cameras?)",
+    r"(?:gain|get|obtain)\w* (?:unauthori[sz]ed |illegal |remote )?(?:access|root|admin) (?:to|into|on) (?:someone|somebody|"
+    r"another|a (?:government|bank|corporate|secure)|his|her|their|my (?:ex|neighbou?r|boss|wife|husband|girlfriend|boyfriend))",
+    r"unauthori[sz]ed access to (?:someone|a|another|his|her|their)", r"evad\w* (?:\w+ )?(?:antivirus|\bav\b|edr|detection|"
+    r"security software|defender|firewall|ids)", r"bypass\w* (?:the )?(?:antivirus|authentication|2fa|mfa|login|"
+    r"security (?:measures|controls|software)|firewall|edr|detection|uac|captcha)",
+    r"disabl\w* (?:the )?(?:antivirus|defender|firewall|logging|security (?:software|features)|edr)",
+    r"(?:obfuscat|pack|encrypt)\w* (?:the |a |its )?(?:payload|malware|shellcode)", r"polymorphic", r"man[- ]in[- ]the[- ]middle",
+    r"arp spoof\w*", r"deauth\w*", r"(?:sniff|intercept)\w* (?:\w+ )?(?:passwords|credentials|someone's|login)",
+    r"steal\w* (?:\w+ )?(?:credentials|passwords|cookies|session tokens|tokens|login)", r"keystrokes",
+    r"take down (?:a|the|his|her|their|my \w+'s) (?:website|server|site|network)", r"infect\w* (?:\w+ )?(?:computers?|"
+    r"machines?|devices?|systems?|networks?|users?|victims?)", r"spread (?:itself |automatically )?(?:across|through|to) "
+    r"(?:the )?(?:network|computers|machines|devices)",
+    r"exploit\w* (?:a |the |this |known |an? unpatched |these )?(?:\w+ )?(?:vulnerabilit\w*|vulns?|bugs?|flaws?|weakness\w*|"
+    r"cves?|zero[- ]days?|security holes?|misconfigur\w*)", r"rats? \(remote", r"crypt(?:er|or)s? (?:for|to)",
+    r"hackear", r"piratear", r"virus informatico", r"robar (?:\w+ )?(?:contrasenas|credenciales|datos)", r"pirater",
+    r"logiciels? malveillants?", r"rancongiciels?", r"virus informatique", r"voler (?:des |les )?(?:mots de passe|"
+    r"identifiants)", r"\bhacken\b", r"schadsoftware", r"erpressungstrojaner", r"trojaner", r"passworter stehlen",
+    r"zugangsdaten stehlen",
+)
+CYBER_GOAL = alt(  # attacker goals that defensive wording does not excuse
+    r"exfiltrat\w*", r"persistence", r"evad\w* (?:\w+ )?detection", r"without (?:being )?detect\w*", r"undetect\w*",
+    r"victims?", r"compromised (?:system|host|machine|server|account)", r"\bransom\b", r"target(?:ed)? (?:organi[sz]ation|"
+    r"company|system|network|user|individual)s?", r"maintain (?:a )?(?:foothold|access)", r"foothold",
+    r"without (?:the |their |his |her )?(?:user'?s?|owner'?s?|victim'?s?)? ?(?:knowledge|consent|permission)",
+    r"root (?:access|privileges)", r"escape", r"c2", r"command and control", r"attacker",
+)
+
+# ---------------------------------------------------------------- other categories (severity 2: refuse, never counted)
+WEAPON_TARGET = alt(
+    r"guns?", r"firearms?", r"rifles?", r"pistols?", r"handguns?", r"silencers?", r"suppressors?", r"ghost guns?",
+    r"zip guns?", r"auto ?sears?", r"machine ?guns?", r"ar-?15", r"ak-?47", r"ammunition", r"bullets",
+    r"full[- ]auto\w*", r"bump stocks?", r"crossbows?", r"switchblade", r"flamethrower", r"tasers?", r"weapons?",
+)
+WEAPON_ACT = alt(
+    r"(?:3d[- ]print|build|make|manufactur|assembl|convert|modify|mill)\w* (?:\w+ ){0,3}?" + WEAPON_TARGET,
+    r"(?:buy|get|obtain|acquire|purchase)\w* (?:a |an )?(?:gun|firearm|weapon|rifle|pistol)s? (?:without|illegally|"
+    r"off the books|with no|untraceabl|on the dark ?web|anonymously)", r"untraceable (?:gun|firearm|weapon)s?",
+    r"(?:sawn|sawed)[- ]off shotgun", r"(?:convert|turn)\w* (?:\w+ ){0,3}?(?:to|into) (?:full[- ]auto|automatic|fully)",
+    r"smuggl\w* (?:\w+ )?(?:guns?|weapons?|firearms?)", r"(?:make|build) (?:a |an )?(?:weapon|knife|shiv) (?:out of|from|in)",
+)
+VIOLENCE_VERB = alt(
+    r"kill", r"murder", r"poison", r"strangle", r"stab", r"kidnap", r"abduct", r"tortur\w*", r"assault", r"beat up",
+    r"hurt", r"injure", r"maim", r"shoot", r"drown", r"suffocate", r"smother", r"dismember", r"burn", r"rape",
+    r"attack", r"mug", r"harm", r"choke", r"run over", r"break (?:someone's|his|her) (?:legs?|arms?|neck)",
+)
+VIOLENT_ACT = alt(
+    rf"{VIOLENCE_VERB} {PERSON}", r"get away with (?:murder|killing|it)", r"(?:dispose of|hide|get rid of) (?:a |the )?"
+    r"(?:dead )?bod(?:y|ies)", r"hire (?:a )?(?:hitman|hit man|assassin|killer)", r"make (?:it|a death|a murder) look like "
+    r"(?:an accident|suicide|natural)", r"untraceable poisons?", r"(?:poison|kill)\w* (?:\w+ ){0,3}?without (?:leaving|"
+    r"getting|being)", r"human trafficking", r"traffic (?:women|girls|people|humans)", r"(?:carjack|kidnap|abduct)\w*",
+    r"burn down (?:a |the |his |her |their |my \w+'?s? )?(?:house|home|car|building)", r"arson",
+    r"torture (?:an? |the )?(?:animal|dog|cat|pet)", r"animal cruelty", r"(?:make|build) (?:a |an )?(?:noose|trap) (?:for|to "
+    r"catch) (?:a |my )?(?:person|neighbou?r)", r"commit (?:a )?(?:murder|assault|violent crime|kidnapping)",
+    r"(?:beat|hit|punish)\w* (?:my |a )?(?:wife|kid|child|children|girlfriend) (?:without|so)",
+)
+NONVIOLENT_ACT = alt(
+    r"launder\w* (?:\w+ )?money", r"money laundering", r"tax (?:evasion|fraud)", r"evad\w* (?:\w+ )?taxes", r"counterfeit\w*",
+    r"fake (?:ids?|passports?|documents?|money|bills|currency|reviews?|diplomas?|degrees?|prescriptions?|invoices?)",
+    r"forg(?:e|ed|ing|ery) (?:\w+ )?(?:signatures?|documents?|checks?|prescriptions?|ids?|passports?)",
+    r"insider trading", r"identity theft", r"steal\w* (?:\w+ )?(?:identit\w+|credit cards?|money|cars?|from|a |an |someone'?s?)",
+    r"shoplift\w*", r"credit card (?:fraud|numbers)", r"(?:commit|get away with)\w* (?:\w+ )?(?:fraud|theft|crimes?|"
+    r"robbery|burglary|embezzlement)", r"embezzl\w*", r"ponzi scheme", r"pyramid scheme", r"scam\w*", r"phish\w*",
+    r"defraud\w*", r"fraud\w*", r"blackmail\w*", r"extort\w*", r"brib(?:e|ing|ery)", r"smuggl\w*", r"(?:break|broke|breaking)"
+    r" into (?:a |an |the |my \w+'s |someone'?s? |his |her |their )?(?:house|home|car|apartment|store|building|safe)",
+    r"hot-?wir\w* (?:a |the )?car", r"pick (?:a |the )?lock", r"(?:cheat|cheating) (?:on )?(?:an? |the |my )?(?:exam|test|"
+    r"taxes|insurance)", r"plagiari[sz]\w*", r"pirat\w* (?:movies|software|games|music|content)", r"torrent\w* (?:movies|"
+    r"games)", r"without (?:getting|being) caught", r"evad\w* (?:the )?(?:police|cops|law enforcement|arrest|detection)",
+    r"(?:synthes|mak|cook|manufactur|produc|grow|extract)\w* (?:\w+ ){0,2}?(?:meth\w*|crystal meth|cocaine|crack|heroin|"
+    r"fentanyl|lsd|mdma|ecstasy|dmt|ghb|pcp|ketamine|opium|amphetamines?|drugs)", r"(?:buy|sell|get|obtain|order|deal)\w* "
+    r"(?:\w+ ){0,2}?(?:illegal )?(?:drugs|cocaine|heroin|meth|fentanyl|lsd|mdma|ecstasy|weed|marijuana|pills) (?:online|on the"
+    r" dark ?web|without (?:a )?prescription|from a dealer)?", r"dark ?web (?:market|vendor|drugs)", r"date rape drugs?",
+    r"roofie\w*", r"spike (?:a |her |his |someone'?s? )?drink", r"drug (?:someone|her|him|a girl|my)", r"rig (?:an? |the )?"
+    r"(?:election|vote|slot machine|lottery)", r"voter (?:fraud|suppression)", r"bypass (?:a |the )?(?:paywall|drm|"
+    r"background check|age verification|breathalyzer)", r"(?:evade|dodge|avoid) (?:the )?(?:draft|customs|border patrol|"
+    r"sanctions)", r"(?:sell|sold|selling) (?:\w+ )?(?:organs|fake|counterfeit|stolen)", r"stolen (?:goods|credit cards|cars)",
+    r"poach\w*", r"vandali[sz]\w*", r"illegal(?:ly)? (?:\w+ ){0,2}?(?:download|dump|hunt|immigrat|gambl|obtain|access|"
+    r"sell|buy|enter|cross|work|copy|distribut)", r"(?:exploit|take advantage of)\w* (?:\w+ )?(?:elderly|vulnerable|"
+    r"children|immigrants|workers|loophole)", r"child labou?r", r"sweatshop", r"pay ?day loans? (?:scam|trap)",
+)
+PRIVACY_ACT = alt(
+    r"dox+\w*", r"(?:find|get|look up|track down|locate|obtain)\w* (?:\w+ ){0,3}?(?:home )?(?:address|phone number|"
+    r"location|social security number|ssn|personal (?:information|details|data)|private (?:information|details))"
+    r" (?:of|for) (?:someone|a (?:person|stranger|woman|girl|celebrity)|my (?:ex|neighbou?r|coworker)|him|her|them)",
+    r"(?:someone|somebody|a stranger|a person|my ex|her|his|their)'?s? (?:home )?(?:address|phone number|ssn|social "
+    r"security number|location|private (?:messages|photos|information))", r"track\w* (?:\w+ ){0,2}?(?:phone|location|car|"
+    r"movements|whereabouts)(?: without)?", r"spy(?:ing)? on (?:my |someone|somebody|her|him|them|a |people|employees)",
+    r"stalk\w*", r"hidden cameras? (?:in|to)", r"(?:read|access|see|monitor)\w* (?:\w+ ){0,2}?(?:someone'?s?|her|his|my "
+    r"(?:wife|husband|girlfriend|boyfriend|partner|ex)'?s?) (?:texts|messages|emails|dms|phone|browsing)",
+    r"without (?:their|her|his) (?:knowledge|consent|permission)", r"private (?:phone numbers|home addresses|"
+    r"addresses|emails)", r"(?:surveil|monitor)\w* (?:\w+ ){0,2}?(?:secretly|covertly|without)",
+    r"(?:identify|find) (?:a |the )?(?:stranger|person|woman|girl) (?:from|in|using) (?:a |this |her )?(?:photo|picture|"
+    r"image|facial recognition)", r"revenge porn", r"leak\w* (?:\w+ ){0,2}?(?:nudes|private|personal|home address)",
+    r"(?:secretly|covertly) (?:record|film|photograph|track|monitor)",
+)
+HATE_TARGET = alt(
+    r"jews?", r"jewish", r"muslims?", r"islam", r"christians?", r"black (?:people|men|women|folks)", r"blacks",
+    r"african[- ]americans?", r"asians?", r"chinese", r"mexicans?", r"latinos?", r"hispanics?", r"immigrants?",
+    r"refugees?", r"arabs?", r"indians?", r"gays?", r"lesbians?", r"homosexuals?", r"trans(?:gender)? (?:people|women|men)?",
+    r"transgenders?", r"lgbtq?\+?", r"queers?", r"women", r"females", r"disabled (?:people|persons)", r"the disabled",
+    r"autistic (?:people|persons)", r"gypsies", r"roma", r"romani", r"white people", r"whites", r"minorit(?:y|ies)",
+    r"(?:a|an|the) (?:ethnic|racial|religious) (?:group|minority)", r"(?:ethnic|racial|religious) (?:group|minority)", r"races?", r"religions?", r"fat people",
+    r"obese (?:people|persons)", r"overweight (?:people|persons)", r"poor people", r"homeless people",
+)
+HATE_ACT = alt(
+    r"(?:racist|sexist|homophobic|transphobic|antisemitic|anti-semitic|xenophobic|islamophobic|misogynist\w*|"
+    r"bigoted|hateful|derogatory|demeaning|dehumani[sz]\w*|discriminatory|ableist) (?:\w+ ){0,3}?(?:jokes?|slurs?|"
+    r"posts?|messages?|speech|content|essay|article|tweets?|rant|letter|comments?|insults?|remarks?|propaganda|"
+    r"statements?|song|poem|story|campaign|note|email|language|names?)", r"hate speech", r"(?:racial|ethnic|"
+    r"homophobic) slurs?", r"holocaust (?:denial|deni\w*|never happened|didn'?t happen|was (?:a )?(?:hoax|fake|lie|"
+    r"exaggerated))", r"(?:deny|denies|denying) (?:the )?holocaust", r"white (?:supremacy|power|genocide|pride)",
+    r"(?:racial|ethnic) (?:superiority|inferiority|purity)", r"(?:superior|inferior) race", r"ethnic cleansing",
+    r"(?:incite|promot|encourag|justif)\w* (?:\w+ ){0,3}?(?:hatred|violence|discrimination|genocide|ethnic cleansing)",
+    r"body[- ]sham\w*", r"(?:mock|ridicul|demean|humiliat|insult|belittl|shame|bully|harass)\w* (?:\w+ ){0,3}?(?:someone|"
+    r"people|a (?:classmate|coworker|colleague|person|girl|boy|kid)|my (?:\w+ )?(?:classmate|coworker|colleague|sister|"
+    r"brother|friend|teacher|ex)|them|her|him|" + HATE_TARGET + ")", r"(?:jokes?|memes?) about (?:\w+ ){0,2}?(?:" +
+    HATE_TARGET + r")", r"(?:why|how) (?:are|do) (?:all )?" + HATE_TARGET + r" (?:so )?(?:stupid|lazy|violent|"
+    r"dirty|inferior|criminals?|terrorists?|greedy|evil|ugly|dumb|disgusting|smell)",
+    r"(?:" + HATE_TARGET + r") (?:are|is) (?:all )?(?:inferior|subhuman|animals|vermin|parasites|a disease|evil|"
+    r"genetically inferior|less intelligent|criminals|rapists|terrorists|disgusting)", r"(?:" + HATE_TARGET +
+    r") (?:should(?: all)?|must|deserve to) (?:be )?(?:die|killed|deported|exterminated|gassed|sterili[sz]ed|"
+    r"banned|not (?:vote|work|exist))", r"cyber-?bull(?:y|ying) (?:\w+ ){0,2}?(?:online|a |my |someone|him|her)", r"bull(?:y|ying) (?:\w+ ){0,2}?(?:online|a |my |someone|him|her)",
+    r"cyberbull\w*", r"harass\w* (?:\w+ ){0,2}?(?:someone|her|him|them|a |my |people|women|online)",
+)
+SLUR = alt(
+    r"(?:nigg|n1gg|n!gg)(?:er|a|az|ers|as)\b", r"(?:fag|f@g)g?(?:ot|ots)\b", r"(?:kike|kyke)s?\b", r"\bchinks?\b", r"\bspics?\b",
+    r"\bwetbacks?\b", r"\bragheads?\b", r"\btowelheads?\b", r"\btrann(?:y|ies)\b", r"\bretards?\b", r"\bgooks?\b",
+    r"\bsand ?n[i1]gg\w*", r"\bcoons?\b(?! hunting)", r"\bdykes?\b", r"\bbeaners?\b",
+)
+SEXUAL_ADULT_ACT = alt(
+    r"(?:explicit|graphic|hardcore|pornographic|x-rated|nsfw|smutty?|raunchy|filthy|dirty) (?:\w+ ){0,2}?(?:sex|story|"
+    r"scene|stories|content|fan ?fic\w*|roleplay|role-play|description|details?|descriptions?|talk|chat|images?|"
+    r"pictures?|poem|erotica)", r"porn(?:ographic)? (?:\w+ ){0,2}?(?:scene|story|script|video|content|film)",
+    r"describe (?:\w+ ){0,3}?(?:sex|intercourse|orgasm|genitals|(?:her|his) (?:naked|nude) body|sexual acts?)",
+    r"sext(?:ing)? (?:with )?me", r"send (?:me )?nudes", r"(?:talk|speak) dirty", r"(?:sex|sexual) (?:roleplay|role-play)",
+    r"erotica", r"(?:big|huge|massive) (?:breasts|boobs|tits|cock|dick|butt|ass)", r"\b(?:cock|pussy|tits|cum|dick)\b",
+    r"\bbusty\b", r"(?:suck|lick)\w* (?:\w+ ){0,2}?(?:cock|dick|pussy|breasts|nipples)",
+)
+OTHER_ACT = alt(
+    r"fake news", r"(?:dis|mis)information", r"propaganda", r"conspiracy theor\w*", r"defamat\w*", r"defam(?:e|ing)",
+    r"libel\w*", r"slander\w*", r"false (?:information|claims?|rumou?rs?|stories|story|news|accusations?|allegations?|"
+    r"reviews?)", r"fake (?:reviews?|testimonials?|quotes?|studies|evidence|social media accounts?|profiles?|accounts?|"
+    r"charity|emergency|bomb threat|story claiming|article|scientific)", r"(?:spread|spreading|post|create|write)\w* "
+    r"(?:\w+ ){0,3}?(?:rumou?rs?|lies|hoax\w*)", r"hoax", r"(?:claiming|claims|argues?|arguing|suggesting|that says?|"
+    r"proving|saying) (?:that )?(?:vaccines? cause|the (?:\d{4} )?election was (?:stolen|rigged)|the earth is flat|"
+    r"the holocaust|covid (?:is|was) (?:a hoax|fake)|climate change is (?:a hoax|fake)|9/11 was an inside job|"
+    r"the moon landing was fake)", r"(?:encourag|promot|glorif|glamori[sz]|normali[sz]|advocat|incit|persuad|convinc)\w* "
+    r"(?:\w+ ){0,4}?(?:self[- ]harm|suicide|cutting|anorexi\w*|bulimi\w*|eating disorders?|starv\w*|drunk driving|"
+    r"drink(?:ing)? and driv\w*|drug use|using drugs|taking drugs|violence|dangerous (?:behaviou?rs?|activities|stunts|"
+    r"challenges?)|risky (?:behaviou?rs?|sexual)|unprotected sex|gambling|terrorism|extremism|war|riots?|looting|"
+    r"vandalism|crimes?|illegal|hatred|racism|bullying|harassment|discrimination|animal cruelty|child labou?r)",
+    r"pro-?ana", r"thinspiration", r"(?:manipulat|gaslight|coerc|brainwash|guilt[- ]trip)\w* (?:\w+ ){0,3}?(?:someone|"
+    r"people|him|her|them|my|a (?:person|woman|girl|child|friend|partner|vulnerable)|others|into|victims?|children|kids)",
+    r"(?:threatening|abusive|intimidating|insulting|mean|nasty|harassing|hateful|anonymous threat\w*) (?:\w+ ){0,2}?"
+    r"(?:letters?|messages?|notes?|emails?|texts?|posts?|comments?|tweets?)", r"(?:death|bomb) threats?",
+    r"(?:cheat|cheating) on (?:my |his |her )?(?:wife|husband|partner|girlfriend|boyfriend) without",
+    r"(?:unethical|illegal|dangerous|harmful|unsafe|reckless|deadly|lethal)\w* (?:\w+ ){0,3}?(?:ways?|methods?|"
+    r"tactics|strateg\w+|tricks?|activities|actions|things|practices|means|plans?|schemes?|advice|instructions|"
+    r"experiments?|stunts?|behaviou?rs?|purposes|techniques|products?|substances?|dosages?)", r"(?:avoid|evade|dodge|"
+    r"escape|skip) (?:\w+ ){0,2}?(?:paying|taxes|child support|responsibility|consequences|punishment|the law|"
+    r"accountability)", r"(?:predatory|exploitative) (?:\w+ )?(?:lending|loans|practices|tactics)",
+    r"(?:lure|groom|entice)\w* (?:\w+ ){0,3}?(?:into|to (?:meet|come)|victims?)", r"(?:trick|deceiv|con|mislead|dupe)\w* "
+    r"(?:\w+ ){0,3}?(?:into|people|someone|elderly|customers|investors|voters|victims?|users?)",
+    r"(?:overdose|od) (?:someone|him|her|them)", r"(?:sabotag|tamper)\w*", r"cruel(?:ly|ty)? (?:to|towards) animals",
+    r"(?:eugenics|genocide|slavery) (?:was|is) (?:good|justified|beneficial|necessary)", r"(?:praise|glorif|defend)\w* "
+    r"(?:\w+ ){0,2}?(?:hitler|the nazis?|nazism|slavery|genocide|the holocaust|apartheid)",
+)
+
+# ---------------------------------------------------------------- self-harm (first person) and threats
+SELF_PLAN = alt(  # explicit intent or plan: 4
+    r"(?:(?:i'm|im)|i am|im) (?:going|gonna|about) (?:to )?(?:kill myself|end (?:it|my life|it all)|commit suicide|take my "
+    r"(?:own )?life|jump|hang myself|overdose|shoot myself|die tonight)", r"i (?:will|'ll|shall) (?:kill myself|end (?:it|"
+    r"my life|it all)|commit suicide|take my (?:own )?life)", r"(?:kill myself|end (?:it|my life|it all)|suicide) "
+    r"(?:tonight|today|tomorrow|this weekend|right now|soon)", r"(?:tonight|today) (?:is|'s) the night",
+    r"my (?:suicide|goodbye) (?:note|letter)", r"(?:bought|have|got|stockpil\w*|saved up) (?:the |a |enough )?(?:pills|"
+    r"rope|gun|razor|blades?)(?:\W+\w+){0,6}?\W+(?:end it|kill myself|die|overdose|suicide)", r"this is (?:my )?goodbye",
+    r"i (?:have|'ve) (?:a |my )?plan to (?:kill myself|die|end)", r"(?:voy a|me voy a) (?:suicidar|matar)me",
+    r"voy a (?:quitarme la vida|acabar con mi vida)", r"je vais (?:me suicider|me tuer|en finir|mettre fin a mes jours)",
+    r"ich werde mich (?:umbringen|toten)", r"ich bringe mich (?:heute|morgen|jetzt)? ?um",
+)
+SELF_IDEATION = alt(  # explicit ideation, method seeking: 3
+    r"(?:i|(?:i'm|im)|im|i am|i really|i just|i kinda|i kind of|i honestly|i still|i sometimes|i often|part of me) (?:\w+ )?"
+    r"(?:want|wanna|wish|need|plan|planning|thinking about|thinking of|considering|contemplating|going) (?:to )?"
+    r"(?:die|be dead|kill myself|end (?:it|my life|it all|everything)|commit suicide|take my (?:own )?life|disappear "
+    r"forever|not (?:be )?(?:alive|exist|wake up)|stop (?:living|existing)|suicide)", r"kill(?:ing)? myself",
+    r"end(?:ing)? my (?:own )?life", r"tak(?:e|ing) my (?:own )?life", r"suicidal", r"(?:my|(?:i'm|im)|im|i am|i|(?:i've|ive)|i have|"
+    r"been|me|of) (?:\w+ ){0,4}?suicid\w*", r"suicid\w* (?:\w+ ){0,4}?(?:myself|my life|i |me\b)",
+    r"(?:want|wanna|wish) (?:to )?(?:be )?dead", r"wish i (?:was|were) (?:dead|never born|gone)", r"wish i (?:could )?"
+    r"(?:die|disappear|never wake up|not wake up)", r"(?:don'?t|do not|no longer|dont) want to (?:live|be alive|exist|"
+    r"wake up|be here|go on)", r"(?:(?:i've|ive)|i have|i|(?:i'm|im)|im) (?:been )?(?:cutting|burning|hurting|harming|starving)"
+    r" (?:myself|my (?:arms?|wrists?|legs?|thighs?))", r"(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|starve|"
+    r"starving)\w* myself", r"self[- ]?harm\w*", r"(?:(?:i've|ive)|i have|(?:i'm|im)|im|been) (?:been )?(?:cutting|self[- ]harming|burning myself)", r"(?:better off|be better) (?:dead|without me)", r"no reason to (?:live|"
+    r"go on|keep going|stay)", r"nothing (?:left )?to live for", r"(?:can'?t|cannot) (?:go on|keep going|do this anymore|"
+    r"take (?:it|this) anymore)", r"end it all", r"ending (?:it all|everything)", r"(?:painless|easiest|quickest|quick|"
+    r"best|fastest|surest|least painful|most effective|simplest) (?:\w+ )?(?:way|method)s? (?:to|of) (?:die|dying|kill"
+    r"(?:ing)? myself|commit\w* suicide|end\w* (?:my|your|a) life|suicide)", r"how (?:many|much) (?:\w+ ){0,3}?(?:to|would|"
+    r"will|does it take to|should i take to|do i need to|would it take to) (?:overdose|od|die|kill (?:myself|me|you|a "
+    r"person)|be lethal|be fatal)", r"(?:lethal|fatal|deadly) (?:dose|amount|quantity) of",
+    r"(?:jump|jumping) (?:off|from) (?:a |the )?(?:bridge|building|roof)", r"hang(?:ing)? myself", r"slit(?:ting)? my "
+    r"wrists?", r"overdos\w*", r"(?:quiero|deseo) (?:morir(?:me)?|matarme|suicidarme|desaparecer)", r"me quiero (?:morir|"
+    r"matar)", r"suicid\w*", r"matarme", r"quitarme la vida", r"acabar con mi vida", r"no quiero (?:vivir|seguir "
+    r"viviendo)", r"(?:me corto|cortarme|autolesion\w*)", r"je veux (?:mourir|me tuer|me suicider|disparaitre)",
+    r"me tuer", r"en finir", r"je ne veux plus vivre", r"mettre fin a mes jours", r"(?:me scarifier|scarification|je me "
+    r"coupe|automutil\w*)", r"ich (?:will|mochte|möchte) (?:sterben|tot sein|mich umbringen|nicht mehr leben)",
+    r"mich umbringen", r"mir das leben nehmen", r"selbstmord", r"suizid\w*", r"mich ritzen", r"ritzen", r"selbstverletz\w*",
+)
+SELF_DISTRESS = alt(  # hopelessness: 2 (false crisis support is cheap, a missed one is not)
+    r"(?:i|(?:i'm|im)|im|i am) (?:feel(?:ing)? )?(?:so |really |very |completely |totally |just )?(?:empty|worthless|hopeless|"
+    r"numb|useless|a burden|a failure|a disappointment|broken|miserable|alone|lonely|depressed|unlovable|"
+    r"pointless|exhausted of living|tired of (?:living|life|everything|being alive)|done with (?:life|everything))",
+    r"i hate (?:myself|my life|being alive)", r"(?:nobody|no one|no-one|noone) (?:would|will|'d) (?:miss|care|notice)",
+    r"(?:nobody|no one) (?:cares|loves me|cares about me|wants me)", r"what'?s the point (?:of|in) (?:living|life|"
+    r"anything|going on|trying)", r"(?:give|gave|giving) up on (?:life|everything|myself)", r"(?:life|living) "
+    r"(?:is|feels) (?:pointless|meaningless|not worth)", r"not worth living", r"i (?:can'?t|cannot) (?:cope|handle "
+    r"(?:this|it|life)|keep living)", r"i (?:want|wanna|need) (?:it all )?to (?:stop|end)", r"(?:want|wanna|need) it all to (?:stop|end)", r"i feel like "
+    r"(?:dying|disappearing|giving up|a burden|nothing)", r"(?:everyone|everybody) (?:would be|is) better off",
+    r"(?:i'm|im) (?:so )?(?:done|tired)\.?$", r"me siento (?:vacio|vacia|inutil|sin esperanza|solo|sola)", r"nadie me "
+    r"(?:extranaria|quiere)", r"je me sens (?:vide|inutile|seule?|sans espoir)", r"personne ne me manquerait",
+    r"ich fuhle mich (?:leer|wertlos|hoffnungslos|allein)", r"niemand wurde mich vermissen",
+)
+THIRD_PARTY = alt(  # someone else's risk, study or prevention: not the user's crisis
+    r"my (?:\w+ )?(?:friend|son|daughter|child|kid|brother|sister|mom|mother|dad|father|partner|wife|husband|"
+    r"student|patient|client|coworker|colleague|roommate|teen|girlfriend|boyfriend)(?:'s)? (?:is|has|was|keeps|"
+    r"said|says|told|wants|might|may|tried|seems|cuts|talks)", r"(?:help|support|talk to) (?:a |my )?(?:\w+ )?(?:friend|"
+    r"son|daughter|child|kid|teen|student|patient|someone|loved one|partner)", r"(?:statistics|rates?|prevalence|"
+    r"prevention|research|study|studies|awareness|hotlines?|history|warning signs|risk factors|epidemiology) (?:\w+ )?"
+    r"(?:of|on|about|for|in)? ?(?:\w+ )?(?:suicide|self[- ]harm|overdose)", r"suicide (?:rates?|prevention|statistics|"
+    r"hotline|awareness|squad|note in|bomb\w*|mission|doors?|linux)", r"(?:character|protagonist|novel|story|poem|"
+    r"song|book|film|movie|lyrics?|hamlet|romeo|juliet|ophelia)",
+    r"(?:someone|somebody|people|person|users?|patients?|individuals|teens|others) (?:who (?:is|are)|that (?:is|are)|"
+    r"feeling|expressing|at risk)", r"how (?:can|do|should) (?:i|we|you) (?:help|support|respond)",
+    r"(?:nurse|doctor|physician|pharmacist|paramedic|emt|medic|clinician|toxicologist|therapist|counsel+or|"
+    r"psychiatrist|psychologist)", r"(?:how|why) (?:do|does|did) (?:people|someone|teens|they|he|she)",
+    r"\b(?:he|she|they) (?:wants?|said|says|is going|tried|keeps)",
+)
+THREAT_TO_OTHERS = alt(
+    r"(?:(?:i'm|im)|i am|im) (?:going|gonna|about) (?:to )?(?:kill|murder|shoot|stab|hurt|beat(?: up)?|strangle|poison|"
+    r"attack|destroy|choke|run over|burn|bash|punch|cut|slit|get|end) " + PERSON,
+    r"i (?:will|'ll|shall|want to|wanna|need to|really want to|am planning to|plan to|intend to|feel like|could|"
+    r"swear i'?ll) (?:fucking )?(?:kill|murder|shoot|stab|hurt|beat(?: up)?|strangle|poison|choke|smash|run over|"
+    r"burn|bash|punch|cut|slit|make (?:\w+ )?(?:pay|suffer|bleed))(?: \w+)? " + PERSON,
+    r"how (?:do|can|should|could) i (?:kill|murder|poison|hurt|strangle|stab|shoot|get rid of|make (?:\w+ )?suffer) "
+    r"my (?:\w+ )?(?:wife|husband|boss|ex|girlfriend|boyfriend|partner|mom|mother|dad|father|brother|sister|"
+    r"neighbou?r|teacher|coworker|roommate|landlord|classmate|stepdad|stepmom|baby|son|daughter|family)",
+    r"(?:he|she|they)(?:'s| is| are|'re)? (?:gonna|going to) (?:pay|regret|die)", r"(?:bring|take) (?:a |my )?gun to "
+    r"(?:school|work|class|the office)", r"(?:voy a|quiero) matar a (?:mi|mis|el|la|ese|esa)", r"je vais tuer (?:mon|ma|"
+    r"mes|ce|cette)", r"ich werde (?:meinen|meine|ihn|sie) (?:umbringen|toten)", r"ich bringe (?:meinen|meine|ihn|sie) um",
+)
+ABUSE_SEVERE = alt(
+    r"(?:you|u|ya|ur|(?:you're|youre)|youre|you are)\W+(?:\w+\W+){0,3}?(?:cunt|retard(?:ed)?|n[i1]gg\w+|f[a@]gg?ot|whore|slut)",
+    r"\b(?:kill yourself|kys|go die|die in a (?:fire|hole|ditch)|hope you (?:die|get raped|burn|rot))\b",
+    r"(?:i'll|i will|i'm going to|i am going to|i'm gonna|i am gonna) (?:fucking )?(?:kill|murder|rape|hunt|destroy|"
+    r"beat|hurt|strangle|find) (?:you|u)\b", r"(?:rape|fuck) you (?:up|hard|to death)", r"i hope you (?:\w+ )?die",
+)
+ABUSE_STRONG = alt(
+    r"\bfuck (?:you|u|off|ur|your)\b", r"\bscrew (?:you|u)\b", r"\bgo to hell\b", r"shut (?:the fuck|the hell|your "
+    r"(?:fucking )?(?:mouth|trap)) up|\bstfu\b", r"(?:you|u|ya|(?:you're|youre)|youre|you are|ur|your a|you r)\W+(?:\w+\W+){0,2}?"
+    r"(?:idiot|moron|imbecile|piece of (?:shit|crap|garbage|trash)|\bpos\b|bitch|bastard|asshole|dick(?:head)?|prick|"
+    r"scum|dumbass|jackass|braindead|dipshit|shithead|twat|wanker|douche\w*)", r"(?:fucking|fuckin|stupid fucking|"
+    r"goddamn) (?:useless |stupid |worthless |dumb |pathetic )?(?:bot|ai|machine|assistant|chatbot|robot|program|"
+    r"thing|idiot|moron)", r"eres (?:un |una )?(?:idiota|estupid[oa]|imbecil|pendej[oa])", r"vete a la mierda",
+    r"hijo de puta", r"va te faire foutre", r"ta gueule", r"(?:t'es|tu es) (?:un |une )?(?:connard|conne|idiot|"
+    r"debile|abruti)", r"du bist (?:ein |eine )?(?:idiot|arschloch|wichser|vollidiot)", r"fick dich",
+    r"halt die fresse",
+)
+ABUSE_MILD = alt(
+    r"(?:you|u|(?:you're|youre)|youre|you are|ur)\W+(?:\w+\W+){0,2}?(?:useless|stupid|dumb|annoying|pathetic|worthless|"
+    r"incompetent|lame|garbage|trash|terrible|awful|clueless|hopeless|a joke)", r"\byou suck\b",
+    r"(?:useless|stupid|dumb|worthless|pathetic) (?:bot|ai|machine|assistant|chatbot|robot)", r"\bshut up\b",
+)
+
+# ---------------------------------------------------------------- requests, intent and framing
+REQUEST = word_alt(
+    r"(?:please |pls |now |ok(?:ay)? |so |hey |also |then |and )?(?:write|create|develop|generate|produce|design|"
+    r"draft|compose|give|provide|list|explain|describe|outline|detail|teach|show|tell|help|make|build|code|program|"
+    r"construct|craft|suggest|recommend|offer|share|instruct|guide|publish|post|plan|devise|come up|brainstorm|"
+    r"compile|prepare|conduct|demonstrate|implement|find|get|teach|convince|persuade|encourage|promote|send|"
+    r"fabricate|invent|imagine|pretend|act as|roleplay|role-play|continue|start|do|let'?s|walk me|educate|"
+    r"instruct|elaborate|present|generate|synthesi[sz]e|formulate|produce|cook|grow|buy|sell|hack|steal|kill|"
+    r"poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify)\b",
+    r"\bhow (?:to|do|does one|can|could|would|should|might|much|many|long|would one)\b", r"\bways? (?:to|of|for)\b",
+    r"step[- ]by[- ]step", r"\binstructions?\b", r"\btutorials?\b", r"\bguide (?:to|on|for)\b", r"\btips (?:for|on|to)\b",
+    r"\b(?:help|teach|show) me\b", r"\btell me\b", r"\bgive me\b", r"\bi (?:need|want|would like|'d like|wanna) "
+    r"(?:you )?(?:to|a|an|some|the|help|instructions|info)\b", r"\b(?:can|could|would|will) (?:you|u)\b",
+    r"\bwhat(?:'s| is| are)? (?:the )?(?:best|easiest|fastest|quickest|most effective|simplest|cheapest|safest|"
+    r"surest|least)\b", r"\bwhere (?:can|do|could|should) (?:i|one|you) (?:buy|get|find|obtain|order|acquire)\b",
+    r"\bmethods? (?:for|of|to)\b", r"\b(?:guide|manual|handbook|how-to|blueprints?|walkthrough)\b", r"\bstrateg(?:y|ies) (?:for|to)\b", r"\b(?:script|program|code|app|software|tool|bot)"
+    r" (?:that|to|which|for)\b", r"\brecipe\b", r"\bwhat (?:do|would|will) i need\b", r"\bany (?:tips|ideas|advice)\b",
+    r"\b(?:i'm|im) (?:trying|looking|planning|going) to\b", r"\?\s*$",
+    r"\bcomo (?:puedo|hago|se hace|hacer|fabricar|crear|preparar)\b", r"\b(?:dime|dame|explicame|ensename|escribe|"
+    r"crea|necesito|quiero)\b", r"\bpaso a paso\b", r"\binstrucciones\b", r"\bcomment (?:faire|fabriquer|puis-je|je "
+    r"peux|on fait|creer|preparer)\b", r"\b(?:donne-moi|dis-moi|explique|ecris|cree|je veux|montre-moi)\b",
+    r"\betape par etape\b", r"\bwie (?:kann|konnte|mache|baue|stelle|macht|baut) (?:ich|man)\b", r"\b(?:anleitung|gib mir|"
+    r"erklare|erklar mir|schreibe|schreib|erstelle|ich will|ich mochte|zeig mir)\b", r"\bschritt fur schritt\b",
+)
+# A question, or an imperative at the start of the message: requests too.
+REQUEST_EDGE = compile_(r"\?\s*$|^\W*(?:please |pls )?(?:write|create|develop|generate|design|draft|compose|give|provide|list|explain|describe|outline|teach|show|tell|help|make|build|code|craft|suggest|share|instruct|plan|devise|find|get|convince|persuade|encourage|promote|send|fabricate|invent|continue|do|walk me|elaborate|formulate|produce|cook|grow|buy|sell|hack|steal|kill|poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify|publish|post|compile|prepare|conduct|demonstrate|implement)\b")
+INTENT = compile_(alt(
+    r"\bi (?:want|wanna|need|plan|intend|am going|'m going|am gonna|'m gonna|will|'ll|am about|'m about|am trying|"
+    r"'m trying|would like) to\b", r"\bim (?:going|gonna|trying|about) to\b", r"\blet'?s\b", r"\bwe (?:should|will|"
+    r"need to|are going to)\b", r"\bhelp me\b",
+))
+STRONG_OP = word_alt(
+    r"step[- ]by[- ]step", r"\bdetailed (?:\w+ )?(?:instructions|steps|guide|plan|tutorial|recipe|procedure|"
+    r"explanation)", r"\bexact (?:amounts?|quantit\w+|doses?|dosages?|steps|measurements|ratios?|temperatures?|"
+    r"proportions)", r"\bprecise (?:instructions|steps|amounts|quantities)", r"\b(?:full|complete|specific) (?:recipe|"
+    r"instructions|procedure|protocol|list of (?:materials|ingredients|chemicals))", r"\bwithout (?:getting |being )"
+    r"?(?:caught|detected|traced|noticed)\b", r"\bundetect(?:able|ed)\b", r"\buntraceabl\w*", r"\bat home\b",
+    r"\bhousehold (?:chemicals|items|materials|products)\b", r"\bwhere (?:can|do|could) i (?:buy|get|find|obtain|order)\b",
+    r"\bshopping list\b", r"\b(?:ingredients|materials|precursors|equipment) (?:needed|required|list|i need)\b",
+    r"\bquantities\b", r"\bparticle size\b", r"\bdispersal\b", r"\bpaso a paso\b", r"\betape par etape\b",
+    r"\bschritt fur schritt\b", r"\bwithout (?:a trace|anyone knowing|leaving (?:a trace|evidence))",
+)
+FRAMES: dict[str, re.Pattern[str]] = {
+    "history": compile_(alt(
+        r"\bhistor(?:y|ical|ically|ian|ians)\b", r"\bwhat happened (?:in|at|during|to|on)\b", r"\bwhy did\b",
+        r"\bhow did (?:the|a|an|they|it)\b", r"\b(?:in|during|after|before) (?:world war|ww ?(?:i|ii|1|2)|the war|"
+        r"the cold war|the holocaust|(?:1[89]|20)\d\d)\b", r"\bwas (?:used|deployed|dropped|released) (?:in|on|by|during)\b",
+        r"\b(?:historia|historique|geschichte|historisch)\b", r"\b(?:planned|carried out|committed|perpetrated|"
+        r"orchestrated) (?:and (?:carried out|executed|committed) )?(?:the|in|at)\b",
+    )),
+    "fiction_analysis": compile_(alt(
+        r"\b(?:in|from|of) (?:the |this |a )?(?:novel|book|film|movie|show|series|episode|game|play|poem|song|"
+        r"anime|manga|story)\b(?! (?:where|in which|about how|that (?:explains|describes|details)))",
+        r"\banaly[sz](?:e|is|ing) (?:the )?(?:theme|character|symbolism|plot|novel|poem|story|book|film|portrayal)",
+        r"\b(?:theme|themes|symbolism|portrayal|depiction|character arc|literary)\b",
+    )),
+    "prevention": compile_(alt(
+        r"\bprotect\w*\b", r"\bprevent\w*\b", r"\bkeep (?:\w+ ){0,3}?safe\b", r"\bsafe from\b", r"\bavoid (?:being|"
+        r"getting|falling) (?!caught|detected|traced|noticed|arrested)", r"\bwarning signs?\b", r"\b(?:signs|symptoms) of\b", r"\brecogni[sz]\w*\b",
+        r"\bspot (?:a|the|an)\b", r"\breport(?:ing)? (?:it|this|a|the|them|abuse|suspected)\b", r"\bdefend (?:against|"
+        r"myself|my|our)\b", r"\bstay safe\b", r"\bso (?:that )?(?:i|we) can (?:protect|help|keep|recogni[sz]e|spot|"
+        r"avoid|report|warn|teach|talk)\b", r"\bas a (?:parent|mom|dad|mother|father|teacher)\b", r"\bawareness\b",
+        r"\btalk to (?:my|our) (?:kids?|children|son|daughter|teens?)\b", r"\bwhat (?:should|can) i do if\b",
+        r"\bhow (?:can|do|should) (?:i|we|parents|schools|people) (?:protect|prevent|help|tell|know|support)\b",
+        r"\bdangers of\b", r"\brisks of\b", r"\bsafety (?:tips|measures|precautions)\b", r"\bproteger\b",
+        r"\bprevenir\b", r"\bprevention\b", r"\bschutzen\b", r"\bverhindern\b", r"\bvorbeugen\b",
+        r"\b(?:is it|are they|is this) (?:legal|illegal|safe|dangerous|a crime)\b", r"\bcondemn\w*\b",
+        r"\bexpos(?:e|ing) (?:and )?(?:condemn|report)\w*\b",
+    )),
+    "defensive": compile_(alt(
+        r"\bmy own\b", r"\b(?:my|our) (?:\w+ )?(?:server|servers|website|site|app|application|web app|network|system|"
+        r"systems|company|organi[sz]ation|infrastructure|code|api|database|computer|laptop|router|accounts?|home network|"
+        r"wifi|business|cluster|environment)\b", r"\bsecur(?:e|ing) (?:my|our|the|your|a|against)\b", r"\bharden\w*\b", r"\bpatch\w*\b",
+        r"\bmitigat\w*\b", r"\bdefen[cs]\w*\b", r"(?<!avoid )(?<!avoiding )(?<!evade )(?<!evading )(?<!escape )\bdetect\w*\b", r"\bblock\w*\b", r"\bmonitor\w*\b", r"\balert\w*\b",
+        r"\bincident response\b", r"\bblue team\b", r"\bsecurity (?:audit|review|best practices|awareness|training|"
+        r"posture)\b", r"\bintrusion detection\b", r"\b(?:remove|clean|recover from|get rid of) (?:the |a |this )?"
+        r"(?:malware|virus|ransomware|infection)\b", r"\bauthori[sz]ed (?:penetration|pen ?test|security)\b",
+        r"\bvulnerability (?:scan\w*|assessment|management|disclosure)\b", r"\bsanitiz\w*\b", r"\bvalidat\w*\b",
+        r"\bprotect\w*\b", r"\bprevent\w*\b", r"\bencrypt(?:ion)? (?:my|our|the user)\b",
+    )),
+    "professional": compile_(alt(
+        r"\b(?:(?:i'm|im)|i am|im|as) an? (?:\w+ )?(?:nurse|doctor|physician|pharmacist|paramedic|emt|medic|clinician|"
+        r"toxicologist|therapist|counsel+or|psychiatrist|psychologist|social worker|teacher|researcher|police officer|"
+        r"detective|moderator|lawyer|journalist|historian|student|professor)\b", r"\bfor my (?:patients?|clients?|"
+        r"students?|class|research|thesis|dissertation)\b", r"\bclinical(?:ly)?\b", r"\bin the (?:icu|er|ed|hospital|"
+        r"clinic|ward)\b", r"\bpatients?\b",
+    )),
+    "discussion": compile_(alt(
+        r"\b(?:essay|article|blog post|report|paper|thread|post) (?:about|on|discussing|explaining|analy[sz]ing|"
+        r"examining)\b", r"\bwhy (?:it is|is it|are|is) (?:\w+ )?(?:illegal|wrong|harmful|dangerous|banned)\b",
+        r"\bhow does (?:the )?\w+", r"\bimpact(?:ed|s)? (?:of|on|the)\b", r"\bviews (?:and opinions )?of\b",
+        r"\b(?:fact[- ]?check|debunk)\w*\b",
+    )),
+    "negation": compile_(alt(
+        r"\bi (?:would|will|could) never\b", r"\b(?:don'?t|do not|never) (?:want|plan|intend) to (?:hurt|kill|harm)\b",
+        r"\b(?:i'm|im) not (?:going|gonna) to\b", r"\bhypothetically i would never\b",
+    )),
+    "fiction": compile_(alt(
+        r"\b(?:write|tell|create|compose) (?:me )?(?:a |an )?(?:\w+ ){0,3}?(?:story|novel|poem|fiction|screenplay|scene|"
+        r"song|lyrics|fanfic\w*|narrative|chapter)\b", r"\bfor (?:my|a) (?:novel|book|story|screenplay|script|game|"
+        r"campaign|dnd|d&d)\b", r"\bfictional\b", r"\brole[- ]?play\b", r"\bin a (?:fantasy|sci-fi|fictional) (?:world|"
+        r"setting|universe)\b", r"\bcharacter\b",
+    )),
+}
+HOMONYM = compile_(alt(
+    r"\bkill(?:ing)? (?:the |a |this |that |all )?(?:\w+ )?(?:process(?:es)?|task|job|thread|server|session|app|"
+    r"program|container|pod|service|daemon|tab|query|connection|switch|bug|lights?|engine|music|time|it on stage|"
+    r"weeds?|mood|vibe|battery)\b", r"\bkill -9\b", r"\bpkill\b", r"\bshoot(?:ing)? (?:a |the |some |my )?(?:\w+ )?"
+    r"(?:photos?|pictures?|video|film|footage|scene|portrait|wedding|hoops|the breeze|an email|a message|a text|me a)\b",
+    r"\bbomb(?:ed|s)? (?:the |my |that )?(?:exam|test|interview|audition|presentation)\b", r"\b(?:joke|show|movie|"
+    r"album|it) (?:totally |completely |really )?bombed\b", r"\bbath bombs?\b", r"\bphoto ?bomb\w*\b", r"\bda bomb\b",
+    r"\bmurder (?:a |some )?(?:pizza|burger|beer|sandwich|coffee|steak|curry)\b", r"\bexecut(?:e|ing|es) (?:the |a |this |"
+    r"my |that |an? )?(?:\w+ )?(?:script|command|code|query|order|plan|program|function|task|trade|contract|strategy|"
+    r"test|migration|file|binary|job|statement)s?\b", r"\battack surface\b", r"\bexploit(?:ing)? (?:this |the |a |an |"
+    r"every )?(?:\w+ )?(?:business |market |growth )?(?:opportunit\w+|market|niche|gap|synerg\w+|strengths?|talent)\b",
+    r"\bheadshots?\b(?: \w+){0,3} (?:photo\w*|portrait|picture|lighting|session|photographer)", r"\b(?:killer|killing it|"
+    r"dying to|to die for|dead tired|dead serious|deadline|blow (?:up )?(?:my|the) (?:phone|balloon|budget)|"
+    r"crack (?:an egg|a joke|the code|open)|slay(?:ed|ing)?|knock(?:ed)? (?:it|'em) dead|shot of espresso|"
+    r"fire (?:the|an) (?:employee|event|query|request|webhook)|trigger (?:a|the) (?:workflow|build|event|pipeline))\b",
+    r"\bcommit (?:the |my |these |your )?(?:\w+ )?(?:changes|code|files?|transaction)\b",
+    r"\bhack(?:s|athon)?\b(?= (?:for|to (?:save|make|improve|clean)|that|week|day|night))|\blife ?hacks?\b",
+))
+FOLLOW_UP = compile_(alt(
+    r"^\W*(?:and|also|ok(?:ay)?|so|then|now|next|great|good|cool|thanks|right|yes|yeah|sure|perfect|fine)\b",
+    r"\b(?:what|which|how) (?:quantit\w+|amounts?|much|many|long|temperature|size|dose|dosage|concentration|"
+    r"ratio|equipment|materials|chemicals|ingredients|ones?|kind|type|part|step)\b", r"\b(?:it|that|this|them|those|"
+    r"these|the same|the rest|the process|the steps?|the method|the details?)\b", r"\bjust (?:the|tell|give|list)\b",
+    r"\bnothing else\b", r"\bmore (?:detail|details|specific|info)\b", r"\bbe (?:more )?specific\b", r"\bgo on\b",
+    r"\bcontinue\b", r"\bnext step\b", r"\bexactly\b", r"\bexact\b", r"\bspecifically\b", r"^\W*(?:what|where|how|which|"
+    r"why|when)\b", r"\bparticle size\b", r"\bdispersal\b", r"\bmilling\b", r"\bprecursors?\b",
+))
+TOPIC_SHIFT = compile_(alt(
+    r"\b(?:forget (?:it|that|about it)|never ?mind|nvm|new topic|change (?:of|the) subject|something (?:else|different)|"
+    r"different (?:question|topic)|unrelated|anyway|moving on|let'?s talk about|on another note|by the way|btw)\b",
+    r"\b(?:weather|recipe for (?:cake|cookies|pasta|dinner)|movie recommendations?|homework|joke)\b",
+    r"\b(?:(?:i'm|im) sorry|sorry|my bad|(?:you're|youre) right|i understand|i get it|fair enough|no worries)\b",
+))
+OPERATIONAL_FOLLOW_UP = compile_(alt(
+    r"\b(?:quantit\w+|amounts?|how much|how many|dose|dosage|concentration|ratio|temperature|particle size|"
+    r"dispersal|milling|precursors?|equipment|materials|ingredients|step|steps|procedure|method|recipe|yield|"
+    r"where (?:can|do|to) (?:i )?(?:buy|get|find|obtain)|code|script|payload|target|timing|detonat\w*|exact|"
+    r"specific(?:ally)?|details?)\b",
+))
+
+# Generic harm vocabulary: requests about clearly harmful ends that no specific lexicon names.
+GENERIC_HARM = alt(
+    r"illegal(?:ly)?", r"illicit", r"steal\w*", r"stole", r"theft", r"hijack\w*", r"infiltrat\w*", r"sabotag\w*",
+    r"falsif\w*", r"assassinat\w*", r"cause (?:\w+ ){0,2}?(?:harm|injur\w*|damage|chaos|panic|crash\w*|accidents?|"
+    r"deaths?|destruction|an? (?:outbreak|riot|stampede|explosion|fire))", r"(?:harm|hurt|injure|endanger)\w* "
+    r"(?:others|people|someone|the public|civilians|children|animals)", r"physical harm", r"cyber ?attacks?",
+    r"viruses", r"manipulat\w* (?:\w+ ){0,3}?(?:prices|markets?|ratings|reviews|elections?|"
+    r"voters|people|someone|public opinion|data|records|results|stock)", r"dehumani[sz]\w*", r"oppress\w*",
+    r"without (?:\w+ )?(?:consent|permission|authori[sz]ation)", r"(?:avoid|evad|escap)\w* (?:\w+ ){0,2}?(?:detection|"
+    r"getting caught|being caught|law enforcement|the police|authorities|taxes|witnesses)", r"destr(?:oy|uction of) "
+    r"evidence", r"(?:use|using|take|taking|obtain|distribut|sell|selling|buy|buying|promot)\w* (?:\w+ ){0,2}?"
+    r"(?:drugs|narcotics|firearms|guns|weapons|explosives|alcohol to minors)", r"(?:drugs|firearms|weapons|explosives)"
+    r" (?:illegally|at home|without)", r"hit[- ]and[- ]run", r"(?:commit|committing|get away with)\w* (?:\w+ ){0,2}?"
+    r"(?:crimes?|fraud|theft|murder|assault|violence|arson|burglary|robbery|vandalism|suicide|genocide)",
+    r"(?:bully|harass|stalk|threaten|intimidat|blackmail|extort|exploit|scam|defraud|deceiv|trick)\w* (?:\w+ ){0,3}?"
+    r"(?:others|people|users|someone|victims?|employees|customers|the elderly|vulnerable)", r"violen(?:t|ce) (?:against|"
+    r"towards?)", r"(?:encourag|promot|incit|glorif)\w* (?:\w+ ){0,3}?(?:violence|hatred|harm|crime|terror\w*|"
+    r"self-harm|suicide|drug)", r"poison\w* (?:\w+ ){0,3}?(?:food|water|someone|people|a|the|his|her)",
+    r"(?:spread|spreads|spreading) (?:\w+ ){0,2}?(?:misinformation|disinformation|false|fake|lies|malware|viruses?|"
+    r"panic|fear|hate)", r"black ?market", r"dark ?web",
+)
+CYBER_INTRUSION = alt(
+    r"hack\w* (?:\w+ ){0,3}?(?:into|networks?|systems?|databases?|accounts?|servers?|websites?|devices?|computers?|"
+    r"phones?|emails?|cars?|drones?|infrastructure|grid)", r"cyber ?attacks?", r"(?:creat|distribut|spread|writ|develop)"
+    r"\w* (?:\w+ ){0,2}?(?:viruses|malware|worms|trojans)", r"(?:steal|exfiltrat|harvest|collect)\w* (?:\w+ ){0,3}?"
+    r"(?:sensitive|personal|confidential|private|user|login|credit card|financial) (?:\w+ )?(?:information|data|"
+    r"credentials|details)", r"(?:hijack|take control of|take over|remotely control)\w* (?:\w+ ){0,3}?(?:car|vehicle|"
+    r"drone|plane|device|computer|system|camera|network|account)", r"(?:disrupt|disable|shut down|take down|attack)\w* "
+    r"(?:\w+ ){0,3}?(?:power grid|critical infrastructure|transportation systems?|traffic (?:lights|control)|"
+    r"air traffic|water (?:treatment|supply)|hospital systems?|networks?|servers?|websites?)",
+)
+
+# ---------------------------------------------------------------- the rules
+CBRN_GAS = alt(
+    r"chlorine gas", r"toxic gas", r"poison(?:ous)? gas", r"cyanide gas", r"hydrogen cyanide", r"(?:deadly|lethal) "
+    r"(?:toxin|poison|pathogen|virus|bacteria)", r"antibiotic[- ]resistant", r"resistant to antibiotics",
+    r"radioactive (?:material|source|isotope)s?", r"(?:nerve|blister|choking) agents?", r"gas toxico", r"gaz toxique",
+    r"giftgas",
+)
+CBRN_LESSER = alt(r"cyanide", r"pathogens?", r"uranium", r"plutonium", r"mycotoxins?", r"\btoxins?\b")
+MINOR_SAFE = MINOR.replace(r"kind(?:er)?", r"kinder\b|\bkindes\w*|\bein kind\b|\bmit (?:einem )?kind")
+CSAM = alt(
+    r"\bcsam\b", r"child (?:porn\w*|sexual abuse material|erotica|sex (?:pics|videos|images))", r"kiddie porn",
+    r"\bpedo(?:phile|philia|philic)? (?:porn|content|stories|material|pics|videos|images)", r"\blolicon\b",
+    r"\bshotacon\b", r"jailbait (?:pics|photos|videos|porn|nudes)", r"pornografia infantil", r"pedopornograph\w*",
+    r"kinderpornograf\w*", r"kinderporn\w*",
+    r"groom\w* (?:\w+ ){0,2}?" + MINOR,
+)
+HOME_CBRN = alt(CBRN_AGENT)
+
+RULES: tuple[Rule, ...] = (
+    rule("cbrn:weapon_agent", "cbrn", "pair", 4, CBRN_AGENT, CBRN_VERB),
+    rule("cbrn:toxic_agent", "cbrn", "pair", 3, CBRN_GAS, CBRN_VERB),
+    rule("cbrn:toxin", "cbrn", "pair", 2, CBRN_LESSER, alt(r"synthe[sz]\w*", r"weaponi[sz]\w*", r"aerosoli[sz]\w*",
+         r"dispers\w*", r"cultur\w*", r"mass (?:casualt|kill)\w*", r"kill\w* (?:\w+ ){0,2}?(?:people|someone|many)",
+         r"extract\w*", r"mak(?:e|ing)", r"produc\w*", r"poison\w*")),
+    rule("cbrn:topic", "cbrn", "target", 1, CBRN_AGENT),
+    rule("violent_extremism:attack_planning", "violent_extremism", "pair", 4, ATTACK_PLAN, PLAN_VERB),
+    rule("violent_extremism:mass_violence", "violent_extremism", "act", 3, ATTACK_PLAN),
+    rule("violent_extremism:explosives", "violent_extremism", "pair", 3, EXPLOSIVE, MAKE),
+    rule("violent_extremism:propaganda", "violent_extremism", "pair", 3, EXTREMIST_GROUP, RECRUIT),
+    rule("violent_extremism:topic", "violent_extremism", "target", 1, alt(EXPLOSIVE, EXTREMIST_GROUP)),
+    rule("cyber_attack:malicious_code", "cyber_attack", "act", 3, CYBER_ATTACK),
+    rule("sexual_minors:csam", "sexual_minors", "act", 4, CSAM),
+    rule("sexual_minors:sexualised_minor", "sexual_minors", "pair", 4, MINOR_SAFE, SEXUAL, window=80),
+    rule("self_harm:plan", "self_harm", "direct", 4, SELF_PLAN),
+    rule("self_harm:ideation", "self_harm", "direct", 3, SELF_IDEATION),
+    rule("self_harm:distress", "self_harm", "direct", 2, SELF_DISTRESS),
+    rule("threat_to_others:intent", "threat_to_others", "direct", 3, THREAT_TO_OTHERS),
+    rule("abuse:severe", "abuse", "direct", 3, ABUSE_SEVERE),
+    rule("abuse:insult", "abuse", "direct", 2, ABUSE_STRONG),
+    rule("abuse:rude", "abuse", "direct", 1, ABUSE_MILD),
+    rule("weapons:manufacture", "weapons", "act", 2, WEAPON_ACT),
+    rule("violent_crime:violence", "violent_crime", "act", 2, VIOLENT_ACT),
+    rule("nonviolent_crime:crime", "nonviolent_crime", "act", 2, NONVIOLENT_ACT),
+    rule("privacy:surveillance", "privacy", "act", 2, PRIVACY_ACT),
+    rule("hate:demeaning", "hate", "act", 2, HATE_ACT),
+    rule("hate:slur", "hate", "direct", 2, SLUR),
+    rule("sexual_adult:explicit", "sexual_adult", "act", 2, SEXUAL_ADULT_ACT),
+    rule("other:harmful_content", "other", "act", 2, OTHER_ACT),
+    rule("other:generic_harm", "other", "act", 2, GENERIC_HARM),
+    rule("cyber_attack:intrusion", "cyber_attack", "act", 3, CYBER_INTRUSION),
+)
+THIRD_PARTY_RE = compile_(r"\b" + THIRD_PARTY)
+FIRST_PERSON = compile_(
+    r"\b(?:i|(?:i'm|im)|im|me|my|myself|(?:i've|ive)|i'?d|i'?ll|yo|quiero|estoy|voy|mi|je|j'\w+|moi|mon|ma|ich|mich|mir|mein\w*)\b"
+)
+CYBER_GOAL_RE = compile_(r"\b" + alt(CYBER_GOAL, r"prevent\w* (?:\w+ ){0,3}?detect\w*", r"/etc/shadow"))
+CONTENT_REQUEST = compile_(
+    r"\b(?:write|essay|article|thread|blog|post|poem|story|report|paper|presentation|explain|describe|discuss|"
+    r"summari[sz]e|statistics|research|list)\b"
+)
+
+PREFIXES = PrefixIndex(
+    word for r in RULES for words in (r.starts, r.needs_starts) if words for word in words
+)

@@ -1,0 +1,173 @@
+"""From rule hits and framing to per-category severities (the small scoring function).
+
+One message:
+1. every rule is matched on the plain form and on the de-obfuscated forms (normalize.py);
+2. `act` / `pair` hits keep their severity when the message asks for something or states an intent
+   (REQUEST / INTENT / STRONG_OP), and lose two otherwise (a statement or a bare mention);
+3. benign frames (history, fiction analysis, prevention, defensive security, professional,
+   negation) cap the categories they excuse at 1, or lower them by one when the message still asks
+   for operational detail (step by step, exact quantities, at home, undetectable ...); a request
+   to write fiction lowers operational categories by one unless it asks for operational detail;
+4. self-harm is the user's crisis only in the first person: third-party, professional, fictional
+   or educational mentions stay at 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from moderation.classifiers.offline import lexicon as lx
+from moderation.classifiers.offline.normalize import deobfuscated, plain
+
+# Which frames excuse which category (abuse and adult content are never excused by a frame).
+EXCUSES: dict[str, frozenset[str]] = {
+    "cbrn": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional"}),
+    "violent_extremism": frozenset({"discussion", "history", "fiction_analysis", "prevention"}),
+    "cyber_attack": frozenset({"defensive", "discussion", "history", "fiction_analysis"}),
+    "sexual_minors": frozenset({"prevention", "fiction_analysis", "professional"}),
+    "threat_to_others": frozenset({"negation", "fiction_analysis"}),
+    "weapons": frozenset({"discussion", "history", "fiction_analysis", "prevention"}),
+    "violent_crime": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional"}),
+    "nonviolent_crime": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional", "defensive"}),
+    "privacy": frozenset({"discussion", "history", "fiction_analysis", "prevention", "defensive"}),
+    "hate": frozenset({"discussion", "history", "fiction_analysis", "prevention"}),
+    "other": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional", "defensive"}),
+}
+# A request to write fiction softens operational help, not content that is itself the harm.
+FICTION_SOFTENS = frozenset(
+    {"cbrn", "violent_extremism", "cyber_attack", "weapons", "violent_crime", "nonviolent_crime", "privacy", "other"}
+)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    scores: dict[str, int]
+    signals: tuple[str, ...]
+    operational: bool  # asks for operational detail (used by the context rules)
+
+
+def _starts(pattern, words: frozenset[str] | None, form: str, present: dict[str, list[int]]) -> list[int]:
+    """Where `pattern` matches in `form`: tried only at the words the prefilter found for it."""
+    if words is None:
+        return [m.start() for m in pattern.finditer(form)]
+    positions = sorted({pos for word in words & present.keys() for pos in present[word]})
+    return [pos for pos in positions if pattern.match(form, pos)]
+
+
+def _matches(rule: lx.Rule, form: str, present: dict[str, list[int]]) -> bool:
+    if rule.starts is not None and not rule.starts & present.keys():
+        return False
+    if rule.needs_starts is not None and not rule.needs_starts & present.keys():
+        return False
+    first = _starts(rule.pattern, rule.starts, form, present)
+    if not first or rule.needs is None:
+        return bool(first)
+    second = _starts(rule.needs, rule.needs_starts, form, present)
+    if not rule.window:
+        return bool(second)
+    return any(abs(a - b) <= rule.window for a in first for b in second)
+
+
+def _hits(forms: tuple[str, ...]) -> tuple[list[lx.Rule], bool]:
+    """Rules that fire on any form; True when some fired only on a de-obfuscated form."""
+    present = lx.PREFIXES.present(forms[0])
+    fired = [r for r in lx.RULES if _matches(r, forms[0], present)]
+    deobfuscated_only = False
+    if len(forms) > 1:
+        seen = {r.signal for r in fired}
+        for form in forms[1:]:
+            present = lx.PREFIXES.present(form)
+            for r in lx.RULES:
+                if r.signal not in seen and _matches(r, form, present):
+                    fired.append(r)
+                    seen.add(r.signal)
+                    deobfuscated_only = True
+    return fired, deobfuscated_only
+
+
+def _any(pattern, forms: tuple[str, ...]) -> bool:
+    return any(pattern.search(form) for form in forms)
+
+
+def analyse(text: str) -> Analysis:
+    forms = (plain(text), *deobfuscated(text))
+    fired, via_deobfuscation = _hits(forms)
+    if not fired:
+        homonym = lx.HOMONYM.search(forms[0]) is not None
+        return Analysis({}, ("benign:homonym",) if homonym else (), False)
+
+    asks = _any(lx.REQUEST, forms) or _any(lx.REQUEST_EDGE, forms) or _any(lx.INTENT, forms)
+    strong = _any(lx.STRONG_OP, forms)
+    frames = {name for name, pattern in lx.FRAMES.items() if _any(pattern, forms)}
+    signals: list[str] = []
+    scores: dict[str, int] = {}
+
+    for r in fired:
+        severity = r.severity
+        if r.kind == "target":
+            severity = 1
+        elif r.kind in ("act", "pair") and not (asks or strong):
+            severity = max(1, severity - 2)
+        scores[r.category] = max(scores.get(r.category, 0), severity)
+        signals.append(r.signal)
+
+    _apply_frames(scores, frames, strong, forms, signals)
+    if "self_harm" in scores:
+        _judge_self_harm(scores, frames, forms, signals)
+    if asks:
+        signals.append("op:request")
+    if strong:
+        signals.append("op:step_by_step" if "step" in forms[0] else "op:detail")
+    if via_deobfuscation:
+        signals.append("deobfuscated")
+    if lx.HOMONYM.search(forms[0]):
+        signals.append("benign:homonym")
+    signals.extend(f"frame:{name}" for name in sorted(frames))
+    return Analysis(scores, tuple(dict.fromkeys(signals)), asks and (strong or max(scores.values()) >= 2))
+
+
+def _apply_frames(
+    scores: dict[str, int], frames: set[str], strong: bool, forms: tuple[str, ...], signals: list[str]
+) -> None:
+    for category, severity in list(scores.items()):
+        excused = frames & EXCUSES.get(category, frozenset())
+        if category == "cyber_attack" and "defensive" in excused and _any(lx.CYBER_GOAL_RE, forms):
+            excused = excused - {"defensive"}
+            if not excused:
+                scores[category] = max(1, severity - 1)
+                signals.append("cyber_attack:attacker_goal")
+                continue
+        if excused:
+            scores[category] = max(1, severity - 1) if strong else min(severity, 1)
+        elif "fiction" in frames and category in FICTION_SOFTENS and not strong:
+            scores[category] = max(1, severity - 1)
+
+
+def _judge_self_harm(scores: dict[str, int], frames: set[str], forms: tuple[str, ...], signals: list[str]) -> None:
+    """Only the user's own risk is a crisis; in doubt, the first person decides."""
+    severity = scores["self_harm"]
+    first_person = _any(lx.FIRST_PERSON, forms)
+    third_party = _any(lx.THIRD_PARTY_RE, forms) or bool(
+        frames & {"professional", "fiction_analysis", "history", "prevention", "discussion"}
+    )
+    content_request = not first_person and _any(lx.CONTENT_REQUEST, forms)
+    if third_party and not _explicitly_own(forms):
+        scores["self_harm"] = min(severity, 1)
+        signals.append("self_harm:third_party")
+    elif content_request or ("fiction" in frames and not first_person):
+        scores["self_harm"] = min(severity, 1)
+        signals.append("self_harm:discussion")
+    elif not first_person:
+        scores["self_harm"] = min(severity, 2)
+    if scores["self_harm"] >= 2:
+        signals.append("crisis:self_harm")
+
+
+OWN_RISK = lx.compile_(
+    r"\b(?:kill myself|end my (?:own )?life|i want to die|i wanna die|i'?m (?:going|gonna) to (?:kill myself|end it)|"
+    r"myself)\b"
+)
+
+
+def _explicitly_own(forms: tuple[str, ...]) -> bool:
+    return _any(OWN_RISK, forms)

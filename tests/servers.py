@@ -1,0 +1,111 @@
+"""Start the project's own processes (ASGI server, Celery worker) against the test database, for
+browser and integration tests. Each process gets the environment a deployment would give it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """The URL of the test database that pytest-django created (the processes must use it)."""
+    params = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = params.get("USER") or "postgres"
+        password = params.get("PASSWORD") or ""
+        auth = f"{user}:{password}@" if password else f"{user}@"
+        return f"postgres://{auth}{params.get('HOST') or '127.0.0.1'}:{params.get('PORT') or 5432}/{params['NAME']}"
+    return f"sqlite:///{params['NAME']}"
+
+
+def process_env(port: int | None = None, redis_url: str | None = None, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        SECRET_KEY="test-only-not-secret",
+        DJANGO_DEBUG="0",
+        DATABASE_URL=test_database_url(),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}" if port else "http://127.0.0.1",
+        CHAT_RATE_LIMIT="1000/60",
+        LOGIN_RATE_LIMIT="1000/60",
+        SIGNUP_RATE_LIMIT="1000/60",
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="WARNING",
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(extra)
+    return env
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {port} after {timeout}s")
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def asgi_server(port: int | None = None, redis_url: str | None = None, log_path: Path | None = None, **extra):
+    port = port or free_port()
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "chatsite.asgi:application"],
+        cwd=ROOT,
+        env=process_env(port, redis_url, **extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        stop(process)
+        if log_path:
+            log.close()
+
+
+def start_worker(redis_url: str, log_path: Path | None = None, queues: str = "classify,reply", **extra) -> subprocess.Popen:
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    return subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"), "-A", "chatsite", "worker", "-Q", queues, "-l", "info",
+            "--concurrency", "2", "--pool", "prefork", "--without-gossip", "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=process_env(None, redis_url, **extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
