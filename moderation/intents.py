@@ -105,6 +105,9 @@ _AFFIRMATIVE = frozenset(
 _FILLER = frozenset(
     "please pls plz it this that the chat conversation convo now i i'm im am want to just go ahead "
     "absolutely definitely really totally of course thanks thank you please do do it "
+    "sure certain positive permanently forever for good completely entirely right away "
+    "para siempre definitivamente seguro segura definitivement pour toujours sur sure "
+    "endgultig dauerhaft sicher fur immer "
     "por favor la el esta conversacion de acuerdo lo "
     "s'il te vous plait d'accord la cette conversation fin c'est bon "
     "bitte den das dieses gesprach chat jetzt danke".split()

@@ -3,18 +3,22 @@
 Contract (see `base.Responder`): `reply()` streams `Delta`s and at most one `EndRequest`; every
 failure (connection, timeout, 429/5xx/529 after the SDK's retries, an error or a cut mid-stream,
 a stream past its deadline) raises `ResponderUnavailable` chained to the cause. It never touches
-the database and never hangs: connect and read timeouts bound every wait, and an overall deadline
-bounds the stream (a watchdog closes it, so even a server that only sends pings is cut off).
+the database and never hangs: connect and read timeouts bound every wait (the request itself takes
+at most (max_retries + 1) timeouts plus the SDK's backoff), and an overall deadline bounds the
+stream once it has started (a watchdog closes it, so even a server that only sends pings, which
+the SDK swallows, is cut off within the deadline plus one read timeout).
 
 What the model decides and what it does not:
 - `answer`, `refuse`, `redirect`, `crisis_support`: the model writes the reply; for the last three
   a steering instruction naming the category is appended to the system prompt.
 - `warn`, `confirm_end`: fixed wording from `texts` (policy-critical, so never the model's); no call.
+- `cautious` (classification failed): a note asks the model to be careful; the tool is not offered.
 - `end`: nothing (the ending notice is written by the conversations service).
 - In crisis mode (or for `crisis_support`) every reply carries the crisis resources: any resource
   whose contact the text lacks is appended after it, deterministically.
-- The `end_conversation` tool is offered only when `allow_end_tool` and not in crisis mode; a call
-  becomes one `EndRequest`. The policy, not this class, decides whether it is honoured.
+- The `end_conversation` tool is offered only when `allow_end_tool`, not in crisis mode and not
+  `cautious` (classification failed), for answer/refuse/redirect; a call becomes one `EndRequest`.
+  The policy, not this class, decides whether it is honoured.
 
 Settings, read at first use: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ANTHROPIC_MODEL,
 ANTHROPIC_TIMEOUT (s), ANTHROPIC_MAX_RETRIES, ANTHROPIC_STREAM_DEADLINE (s),
@@ -33,6 +37,7 @@ from typing import Any
 import anthropic
 import httpx2
 
+from conversations.responders import texts
 from conversations.responders.base import (
     Chunk,
     CrisisResource,
@@ -62,7 +67,7 @@ END_TOOL = {
     },
 }
 
-SYSTEM_PROMPT = """\
+_SYSTEM_TEMPLATE = """\
 You are the assistant of a chat service. Be helpful, honest and direct, and write in the user's \
 language. Answer the question that was asked; keep replies reasonably short unless detail is \
 requested.
@@ -82,16 +87,17 @@ crisis resources you are given.
 Ending: you cannot end, close or lock this chat by writing about it. Never say that you have \
 ended or will end the chat, and never pretend to. The chat can only be ended through the \
 {tool} tool when it is offered, as a last resort; the system decides whether the request is \
-honoured. If the tool is not offered, keep helping or keep declining politely.""".format(tool=END_TOOL_NAME)
+honoured. If the tool is not offered, keep helping or keep declining politely."""
+SYSTEM_PROMPT = _SYSTEM_TEMPLATE.format(tool=END_TOOL_NAME)
 
 STEERING = {
     "refuse": (
-        "For this reply: the user's latest request falls under \"{category}\". Decline it clearly "
+        'For this reply: the user\'s latest request falls under "{category}". Decline it clearly '
         "and briefly, without lecturing and without giving any part of the harmful content, "
         "partial steps or hints. You may say what you can help with instead."
     ),
     "redirect": (
-        "For this reply: the user has asked again for content under \"{category}\" after being "
+        'For this reply: the user has asked again for content under "{category}" after being '
         "declined. Decline again, in one or two sentences, and steer the conversation to a "
         "specific, safe and genuinely useful related direction (for example the history, the "
         "safety side, or how to get legitimate help). Do not give any part of the harmful content."
@@ -108,6 +114,11 @@ CRISIS_MODE_NOTE = (
     "This conversation is in crisis mode: the user may be at risk. Whatever else you write, stay "
     "supportive and include the crisis resources below with their contact details exactly as "
     "given.\n{resources}"
+)
+CAUTIOUS_NOTE = (
+    "For this reply: the safety check of the user's latest message could not run. Answer "
+    "carefully: help with what is clearly harmless and decline anything that could give real "
+    "uplift for serious harm."
 )
 CATEGORY_WORDS = {
     "sexual_minors": "sexual content involving minors",
@@ -151,26 +162,30 @@ def history_messages(history: Sequence[Turn]) -> list[dict[str, str]]:
     return messages
 
 
-def resources_text(resources: Sequence[CrisisResource]) -> str:
-    lines = []
-    for resource in resources:
-        where = f" ({resource.region})" if resource.region else ""
-        url = f" - {resource.url}" if resource.url else ""
-        lines.append(f"- {resource.name}{where}: {resource.contact}{url}")
-    return "\n".join(lines)
-
-
 def missing_resources(text: str, resources: Sequence[CrisisResource]) -> list[CrisisResource]:
     """Resources whose contact (the thing a person in crisis needs) does not appear in `text`."""
     return [r for r in resources if (r.contact or r.name) not in text]
 
 
+def offers_end_tool(request: ReplyRequest) -> bool:
+    """Never in crisis mode nor when the turn could not be classified (DESIGN 4), whatever the
+    caller allowed: the policy would ignore the call anyway, so do not invite it."""
+    return (
+        request.allow_end_tool
+        and not request.crisis_mode
+        and not request.cautious
+        and request.action in ("answer", "refuse", "redirect")
+    )
+
+
 def system_prompt(request: ReplyRequest) -> str:
     parts = [SYSTEM_PROMPT]
     category = CATEGORY_WORDS.get(request.category or "", (request.category or "harmful content").replace("_", " "))
-    resources = resources_text(request.resources)
+    resources = texts.resources_text(request.resources)
     if request.action in STEERING:
         parts.append(STEERING[request.action].format(category=category, resources=resources))
+    if request.cautious:
+        parts.append(CAUTIOUS_NOTE)
     if request.crisis_mode and request.action != "crisis_support":
         parts.append(CRISIS_MODE_NOTE.format(resources=resources))
     return "\n\n".join(part.rstrip() for part in parts)
@@ -178,26 +193,7 @@ def system_prompt(request: ReplyRequest) -> str:
 
 def fixed_text(request: ReplyRequest) -> str:
     """Policy-critical wording for `warn` and `confirm_end`, never written by the model."""
-    try:
-        from conversations.responders import texts
-    except ImportError:  # TODO(lead): drop the fallback once texts.py has landed.
-        texts = None
-    if texts is not None and hasattr(texts, request.action):
-        return str(getattr(texts, request.action)(request))
-    return _FALLBACK_TEXTS[request.action]
-
-
-_FALLBACK_TEXTS = {
-    "warn": (
-        "I can't help with this, and I've declined several times now. If you keep asking for it, "
-        "this chat will be ended. You can still ask me about something else, and you can always "
-        "start a new chat."
-    ),
-    "confirm_end": (
-        "Do you want me to end this chat? Ending it is final: this conversation will be locked. "
-        "If you just want a fresh start, you can open a new chat instead. Reply \"yes\" to end it."
-    ),
-}
+    return getattr(texts, request.action)(request)
 
 
 class AnthropicResponder:
@@ -273,7 +269,7 @@ class AnthropicResponder:
             missing = missing_resources(text, request.resources)
             if missing:
                 lead = "\n\n" if text.strip() else ""
-                yield Delta(f"{lead}If you need someone to talk to right now, you can reach:\n{resources_text(missing)}")
+                yield Delta(lead + texts.crisis_footer(missing))
 
     def _stream(self, request: ReplyRequest) -> Iterator[Chunk]:
         messages = history_messages(request.history)
@@ -285,7 +281,7 @@ class AnthropicResponder:
             "system": system_prompt(request),
             "messages": messages,
         }
-        if request.allow_end_tool and not request.crisis_mode and request.action != "crisis_support":
+        if offers_end_tool(request):
             params["tools"] = [END_TOOL]
             params["tool_choice"] = {"type": "auto"}
 

@@ -275,7 +275,6 @@ class AnthropicClassifier:
             message = self.client().messages.create(
                 model=self.model,
                 max_tokens=512,
-                temperature=0.0,
                 system=system_prompt(self.context_turns),
                 messages=[{"role": "user", "content": user_prompt(text, context)}],
                 tools=[verdict_tool()],

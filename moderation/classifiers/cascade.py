@@ -112,7 +112,12 @@ class CascadeClassifier:
     def classify(self, text: str, *, context: Sequence[str] = ()) -> Verdict:
         started = time.perf_counter()
         offline = self.offline.classify(text, context=context)
-        extra: dict[str, object] = {"offline": verdict_dict(offline), "llm": None, "llm_error": None, "llm_called": False}
+        extra: dict[str, object] = {
+            "offline": verdict_dict(offline),
+            "llm": None,
+            "llm_error": None,
+            "llm_called": False,
+        }
         if not self.needs_llm(offline):
             return self._verdict(offline.scores, offline.signals, offline.rationale, started, extra)
 

@@ -47,12 +47,12 @@ def remove_groups(apps, schema_editor):
 
 def add_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+        schema_editor.execute(APPEND_ONLY_SQL, params=None)
 
 
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+        schema_editor.execute(DROP_SQL, params=None)
 
 
 class Migration(migrations.Migration):

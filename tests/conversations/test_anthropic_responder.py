@@ -16,6 +16,7 @@ from conversations.responders.base import (
     Turn,
     collect,
 )
+from tests.fakes import fixtures
 from tests.fakes.anthropic_server import (
     Disconnect,
     Error,
@@ -26,7 +27,8 @@ from tests.fakes.anthropic_server import (
     ToolCall,
     Trickle,
 )
-from tests.fakes.fixtures import fake_anthropic  # noqa: F401
+
+fake_anthropic = fixtures.fake_anthropic  # the fixture, shared without a conftest
 
 HOTLINE = CrisisResource(name="Samaritans", contact="116 123", url="https://www.samaritans.org", region="UK")
 TEXTLINE = CrisisResource(name="Crisis Text Line", contact="Text HOME to 741741", url="", region="US")
@@ -132,7 +134,9 @@ def test_an_end_conversation_tool_call_becomes_one_end_request(fake_anthropic: F
     fake_anthropic.script(
         Reply(
             text=["I won't continue this."],
-            tools=[ToolCall(END_TOOL_NAME, {"reason": "Repeated requests for a nerve agent synthesis after a warning."})],
+            tools=[
+                ToolCall(END_TOOL_NAME, {"reason": "Repeated requests for a nerve agent synthesis after a warning."})
+            ],
         )
     )
 
@@ -301,10 +305,22 @@ def test_a_connection_refused_raises_unavailable() -> None:
     fake.stop()  # nothing listens there any more
 
     with pytest.raises(ResponderUnavailable):
-        collect(AnthropicResponder(api_key="k", base_url=base_url, timeout=1.0, max_retries=0).reply(ask()))
+        collect(
+            AnthropicResponder(api_key="k", base_url=base_url, model="claude-test", timeout=1.0, max_retries=0).reply(
+                ask()
+            )
+        )
 
 
 def test_a_missing_api_key_raises_unavailable(fake_anthropic: FakeAnthropic) -> None:
     with pytest.raises(ResponderUnavailable):
         collect(make_responder(fake_anthropic, api_key="").reply(ask()))
     assert fake_anthropic.requests == []
+
+
+def test_a_cautious_turn_is_answered_carefully_without_the_end_tool(fake_anthropic: FakeAnthropic) -> None:
+    collect(make_responder(fake_anthropic).reply(ask(cautious=True, allow_end_tool=True)))
+
+    request = fake_anthropic.requests[-1]
+    assert request.tool_names == []
+    assert "could not run" in request.system

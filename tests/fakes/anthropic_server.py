@@ -265,7 +265,9 @@ class FakeAnthropic:
         return f"http://{host}:{port}"
 
     def start(self) -> FakeAnthropic:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-anthropic", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="fake-anthropic", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -337,18 +339,18 @@ class _MessagesHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive and chunked streams, like the real API
     server_fake: FakeAnthropic
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+    def log_message(self, format: str, *args: Any) -> None:  # quiet by default
         pass
 
     # -- routing
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/_fake/requests":
             self._send_json(200, [r.as_dict() for r in self.server_fake.requests])
         else:
             self._send_error_body(404, "not_found_error", f"no route for GET {self.path}")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         try:
             body = self._read_json()
         except ValueError:

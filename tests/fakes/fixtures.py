@@ -1,6 +1,6 @@
-"""pytest fixtures for the fake Anthropic server. Use them with
-`from tests.fakes.fixtures import fake_anthropic  # noqa: F401` (or list this module in
-`pytest_plugins` of the root conftest)."""
+"""pytest fixtures for the fake Anthropic server. Use them in a test module with
+`fake_anthropic = fixtures.fake_anthropic` (after `from tests.fakes import fixtures`), or list
+this module in `pytest_plugins` of the root conftest."""
 
 from __future__ import annotations
 

@@ -107,3 +107,10 @@ def test_it_recognises_a_confirmation(text):
 )
 def test_it_does_not_mistake_other_answers_for_a_confirmation(text):
     assert not confirms(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Yes, close it permanently.", "Yes, I'm sure, end it.", "sí, ciérralo para siempre", "oui, définitivement"]
+)
+def test_a_sure_or_permanent_yes_confirms(text):
+    assert confirms(text)

@@ -710,6 +710,421 @@ RULES: tuple[Rule, ...] = (
     rule("other:generic_harm", "other", "act", 2, GENERIC_HARM),
     rule("cyber_attack:intrusion", "cyber_attack", "act", 3, CYBER_INTRUSION),
 )
+# ---------------------------------------------------------------- rules-2: broad requests for harm
+# A request frame (scoring.py: REQUEST / INTENT) plus a harm act or object from these lexicons. Each
+# lexicon names behaviours and categories, never particular phrasings; severities follow DESIGN 3:
+# counted categories at >= 3 only for clear operational harm, everything else at 2 (refused, not
+# counted).
+COVERT = alt(  # concealment of a harmful act: harmful with any request
+    r"without (?:\w+ )?(?:arousing suspicion|raising (?:any )?(?:suspicion|red flags|alarms?)|alerting (?:\w+ ){0,2}?"
+    r"(?:police|authorities|anyone|firefighters|professionals|security|the bank|the owner)|anyone (?:noticing|knowing|"
+    r"finding out|suspecting)|leaving (?:a |any )?(?:trace|evidence|marks?)|getting (?:caught|traced|blocked)|being "
+    r"(?:caught|traced|detected|noticed|identified|convicted|charged|arrested))",
+    r"(?:hard|difficult|impossible) to (?:trace|detect|discover|notice)", r"(?:make|making|makes) it (?:\w+ )?(?:seem|look|"
+    r"appear) (?:like )?(?:an? )?(?:accident|suicide|natural causes|natural)", r"(?:evad|avoid|dodg|elud|escap)\w* (?:\w+ ){0,3}?"
+    r"(?:tracing|tracking|monitoring systems|surveillance|the police|police|customs|authorities|law enforcement|"
+    r"investigators|detection|being charged|conviction|prosecution|security checks?|airport security)",
+    r"(?:deceive|mislead|lie to) (?:\w+ ){0,2}?(?:law enforcement|the police|investigators|police|a judge|the court|"
+    r"the jury|regulators|auditors|inspectors)", r"hid(?:e|ing) (?:\w+ ){0,2}?evidence", r"cover(?:ing)? up (?:a |the |my )?"
+    r"(?:crime|murder|death|assault|evidence|abuse|accident)",
+)
+CRIME_MORE = alt(  # non-violent crime and evasion (nonviolent_crime 2)
+    r"rob(?:bing|bed)? (?:a |the |an )?(?:bank|store|shop|house|home|person|gas station|atm|jewel\w*|casino|armou?red|"
+    r"pharmacy|convenience store|someone|people|tourists)", r"robber(?:y|ies)", r"burglar\w*", r"heists?",
+    r"trespass\w*", r"break (?:in)?to (?:a |the )?(?:secured|locked|restricted|private|someone'?s?) ",
+    r"escap\w* (?:from )?(?:a |the )?(?:prison|jail|correctional facility|custody|detention)", r"prison ?breaks?",
+    r"break(?:ing)? out of (?:prison|jail)", r"cheat\w* (?:on|in|at) (?:an? |the |my |online |final )?(?:\w+ )?(?:exams?|"
+    r"tests?|quiz\w*|assessments?|certification)", r"(?:fool|beat|cheat|trick|pass|defeat|bypass|tamper with) (?:a |the )?"
+    r"(?:\w+ )?(?:breathalyzer|drug tests?|polygraph|lie detector|smog tests?|emissions? tests?|urine tests?|"
+    r"plagiarism (?:detection|checkers?|software))", r"(?:skimm\w*|clon\w*) (?:\w+ ){0,2}?(?:debit|credit|atm|bank|sim) cards?",
+    r"(?:card|atm) skimm\w*", r"skimming devices?", r"chop shops?", r"(?:disabl|remov|tamper\w* with|bypass|cut|jam)\w* "
+    r"(?:\w+ ){0,3}?(?:gps trackers?|ankle (?:monitors?|bracelets?)|electronic monitoring|tracking devices?|security "
+    r"(?:cameras?|systems?|alarms?)|burglar alarms?|anti-theft|immobili[sz]er|odometer|utility meters?|electricity "
+    r"meters?)", r"(?:shell companies|offshore accounts|front companies) (?:\w+ ){0,3}?(?:to )?(?:funnel|hide|launder|"
+    r"evade|siphon|move)", r"(?:funnel|siphon|divert|embezzl)\w* (?:\w+ ){0,2}?(?:money|funds|cash)",
+    r"(?:alter|delet|eras|chang|falsif|tamper\w* with|wip)\w* (?:\w+ ){0,2}?(?:criminal|police|court|arrest|medical|"
+    r"financial|tax|voting|election|academic) records", r"vigilante", r"traffick?(?:ing)? (?:\w+ ){0,2}?(?:endangered|wildlife|"
+    r"ivory|immigrants|people|humans|women|children|organs|exotic|weapons|firearms|drugs)",
+    r"(?:hid(?:e|ing)|conceal\w*|stash\w*) (?:\w+ ){0,2}?(?:drugs|meth|weed|cocaine|heroin|pills|knife|gun|weapon|"
+    r"stolen \w+|body|cash) from (?:the |my |a )?(?:police|cops|parents|teachers?|security|authorities|customs|tsa)",
+    r"(?:bring|take|sneak|smuggl)\w* (?:\w+ ){0,2}?(?:gun|knife|weapon|firearm|explosives?|drugs) (?:on|onto|through|"
+    r"into|past) (?:a |the )?(?:plane|flight|airport|school|security|stadium|courthouse)", r"(?:buy|get|supply|provide|"
+    r"give|sell)\w* (?:\w+ ){0,2}?(?:alcohol|beer|cigarettes|vapes?|weed|drugs) (?:for|to) (?:\w+ )?(?:minors|underage|"
+    r"kids|teens|children)", r"(?:shops?|stores?|dealers?|sellers?|places|pubs|bars|clubs|websites?) (?:that|which|who)"
+    r" (?:don'?t|dont|do not|won'?t|never) (?:do |run |require |check )?(?:background checks|card|check ids?|ask for ids?|"
+    r"verify age)", r"(?:hire|find|get|getting|buy|pay for|book) (?:\w+ )?(?:escorts?|prostitutes?|hookers?)",
+    r"prostitution rings?", r"pimp(?:ing)?\b", r"(?:fake|forged|made[- ]?up|fraudulent|phony) (?:\w+ )?prescriptions?",
+    r"(?:steroids|opioids|painkillers|oxy\w*|xanax|adderall|benzos?) (?:\w+ ){0,2}?(?:without (?:a )?prescription|from "
+    r"(?:someone|a stranger|the internet|the dark ?web))", r"unregulated (?:steroids|drugs|pills)",
+    r"(?:exploit|scam|con|swindle|fleece|take advantage of)\w* (?:\w+ ){0,3}?(?:lonely|vulnerable|elderly|old|grieving|"
+    r"desperate|naive)", r"exploit\w* (?:them|him|her|someone|people) for (?:money|cash|profit)", r"(?:convinc|persuad|"
+    r"trick|get)\w* (?:a stranger|strangers|someone|people|them|him|her|victims?) (?:to|into) (?:\w+ ){0,2}?(?:give|"
+    r"send|wire|transfer|hand over)\w* (?:\w+ ){0,2}?(?:money|cash|savings|bank details|passwords?|gift cards)",
+    r"(?:fake|fabricated|false|paid|bogus|made[- ]up) (?:\w+ ){0,2}?(?:reviews?|testimonials?|ratings|drop ?shipping "
+    r"business|weight loss (?:drug|pills?)|cures?|charit(?:y|ies)|businesse?s?|investment|lottery)",
+    r"reviews? (?:\w+ ){0,6}?(?:not|never) (?:even )?(?:used|tried|tested|bought)", r"(?:circumvent|bypass|get around|"
+    r"defeat|evad)\w* (?:\w+ ){0,3}?(?:copyright|drm|digital rights|censorship|paywalls?|content filters?|sanctions|"
+    r"export controls|regulations|age (?:verification|restrictions)|kyc|anti-money laundering|aml|emission standards)",
+    r"gambl\w* (?:\w+ ){0,2}?life savings", r"(?:manipulat|rig|hack|cheat)\w* (?:\w+ ){0,2}?slot machines?",
+    r"unlawful(?:ly)?", r"(?:tap|tapping) into (?:\w+ ){0,2}?(?:gas|oil|water|power|electric\w*) (?:pipelines?|lines?|"
+    r"mains|grid)", r"(?:steal|stealing|stole|siphon)\w* (?:\w+ ){0,2}?(?:gas|fuel|electricity|wifi|cable|packages|"
+    r"catalytic converters?)", r"stolen (?:\w+ )?(?:credit card|card|identity|goods|cars?|phones?|art|jewel\w*|"
+    r"electronics|property|data)", r"(?:sell|fence|launder)\w* (?:\w+ ){0,2}?stolen", r"(?:counterfeit|fake|forged) "
+    r"(?:\w+ )?(?:currency|money|bills|documents?|identification|ids?|passports?|licen[cs]es?|diplomas?|tickets)",
+    r"brib(?:e|es|ed|ing|ery)", r"insider (?:tips|information) (?:\w+ ){0,3}?(?:trad\w*|stocks?)",
+    r"(?:black|grey|gray) markets?", r"underground (?:gambling|betting|casino|fight\w*)", r"(?:sports )?betting rings?",
+    r"loan ?shark\w*", r"(?:extort|intimidat|shak)\w* (?:\w+ ){0,3}?(?:money|payments?|businesses|shop owners)",
+    r"protection (?:money|racket)", r"(?:roll(?:ing)? coal|delete (?:the )?(?:dpf|egr)|emissions? defeat)",
+    r"destroy (?:\w+ ){0,3}?(?:artifacts?|monuments?|statues?|heritage)",
+)
+VIOLENT_MORE = alt(  # violent crime (violent_crime 2)
+    r"(?:break|fracture|snap|crush|smash)\w* (?:someone'?s?|a person'?s?|his|her|their|my \w+'?s?|people'?s?) (?:jaw|nose|"
+    r"arms?|legs?|neck|ribs|bones?|skull|fingers?|knees?|spine|teeth)", r"(?:electrocut|behead|decapitat|castrat|"
+    r"mutilat|disembowel|dismember|immolat|lynch|waterboard|garrot)\w* (?:\w+ ){0,2}?(?:someone|somebody|a person|"
+    r"people|him|her|them|my|a (?:man|woman|child|kid|patient|neighbou?r|stranger)|victims?|humans?|the)",
+    r"cut (?:\w+ ){0,3}?(?:brake|break) (?:lines?|cables?|hoses?)", r"(?:cut|disable|tamper\w* with|sabotag\w*) (?:\w+ ){0,2}?"
+    r"(?:car'?s?|vehicle'?s?) (?:brakes|breaks|steering)", r"blow up (?:\w+ ){0,2}?(?:car|house|home|building|office|"
+    r"truck|boat|shop|store)", r"(?:push|pushing|trip|tripping|make)\w* (?:\w+ ){0,4}?fall (?:down|off|from) (?:the )?"
+    r"(?:stairs|a cliff|the cliff|balcony|roof|ladder)", r"(?:poison|kill|hurt|harm|torture|abuse|drown|maim|starve)"
+    r"\w* (?:\w+ ){0,2}?(?:pets|dogs?|cats?|animals|birds|horses?|puppies|kittens)\b", r"(?:start|set|light)\w* (?:a |"
+    r"an )?(?:\w+ )?fires? (?:\w+ ){0,5}?(?:spread|quickly|burn down|undetected|without|in (?:a|the) (?:forest|building|"
+    r"house|school))", r"set fire to (?:a |the |my |his |her |their |someone'?s? )", r"set (?:\w+ ){0,2}?on fire",
+    r"cannibal\w*", r"(?:prepare|cook|eat|butcher)\w* (?:a )?human (?:body|bodies|flesh|meat|remains)",
+    r"(?:videos?|footage|clips?|websites?|sites) (?:\w+ ){0,4}?(?:being )?(?:beheaded|killed|executed|tortured|murdered|"
+    r"raped)", r"\bsnuff (?:films?|videos?)", r"gore (?:videos|sites|websites)", r"(?:pressur|coerc|forc|drug|trick|"
+    r"manipulat|blackmail)\w* (?:\w+ ){0,4}?(?:into )?(?:non-?consensual |unwanted )?(?:sex|sexual (?:acts?|favou?rs|"
+    r"activity|intercourse))", r"non-?consensual (?:sex|sexual|acts|intercourse)", r"(?:quietly |secretly )?(?:kill|"
+    r"murder|poison|smother|suffocate)\w* (?:a |the |an? \w+ )?(?:patient|resident|elderly|inmate|prisoner|baby|"
+    r"infant|toddler)", r"(?:torture|abuse)\w* rings?", r"(?:hit ?men|hitmen|contract kill\w*|murder for hire)",
+    r"(?:beat|whip|punish|hit)\w* (?:\w+ ){0,2}?(?:child|kid|wife|girlfriend|husband|partner|dog) (?:\w+ ){0,3}?"
+    r"(?:without (?:leaving )?marks|so (?:it|they) (?:won'?t|don'?t) show|hard)",
+    r"(?:acid|bleach) (?:attack|in (?:someone|his|her|their) (?:face|eyes))", r"(?:kidnapp?|abduct)\w*",
+    r"(?:kill|murder|hurt|attack|assault)\w* (?:\w+ ){0,2}?(?:with|using) (?:a |an )?(?:knife|gun|hammer|bat|poison|car)",
+)
+HATE_MORE = alt(  # hate (hate 2)
+    r"(?:racist|sexist|hateful|bigoted|antisemitic|xenophobic|homophobic|transphobic|misogynist\w*) (?:vitriol|rhetoric|"
+    r"screed|manifesto|tirade|abuse|propaganda|chants?|memes?|slogans?|talking points|material|tweets?|lyrics)",
+    r"hate (?:mail|letters?|messages?|campaigns?|propaganda)", r"(?:women|men|girls|boys|females|males) (?:\w+ ){0,2}?"
+    r"(?:are|being|is) (?:inherently |naturally |genetically )?(?:less intelligent|inferior|stupider|dumber|weaker|"
+    r"incapable|unfit)", r"(?:are|being|is) (?:inherently |naturally |genetically )(?:less|more) (?:intelligent|"
+    r"violent|criminal)", r"(?:minority|ethnic|racial|religious|certain|particular) groups? (?:\w+ ){0,2}?(?:are|is) "
+    r"(?:\w+ )?(?:inferior|subhuman|vermin|parasites|lesser|evil|dangerous)", r"(?:are|is) (?:a )?burden (?:on|to) "
+    r"(?:the )?(?:economy|society|taxpayers|the country)", r"(?:more likely|prone) to be (?:terrorists|criminals|"
+    r"rapists|violent|thieves)", r"(?:link\w*|blam\w*|connect\w*) (?:\w+ ){0,6}?(?:immigra\w+|refugees|muslims|jews|"
+    r"migrants|minorities|black people) (?:\w+ ){0,4}?(?:to|for) (?:\w+ )?(?:crime|terror\w*|disease|unemployment)",
+    r"(?:discourag|prevent|stop|ban|against)\w* (?:\w+ ){0,2}?(?:hiring|renting to|employing|admitting|serving) (?:of )?"
+    r"(?:\w+ ){0,2}?(?:people|individuals|persons|candidates|applicants|tenants) (?:with|who are|from)",
+    r"discrimination (?:is|was) (?:\w+ )?(?:beneficial|good|justified|necessary|positive)", r"(?:biracial|interracial|"
+    r"gay|same[- ]sex|mixed[- ]race) (?:\w+ )?(?:marriages?|couples?|relationships?) (?:\w+ ){0,2}?(?:disgusting|"
+    r"wrong|unnatural|abomination|sinful|degenerate)", r"(?:victims|people|they) (?:\w+ ){0,6}?deserved (?:to die|it|"
+    r"what they got|their fate)", r"(?:world|society|country) would be (?:a )?better (?:\w+ )?(?:if|without) (?:\w+ ){0,8}?"
+    r"(?:killed|dead|died|gone|exterminated|eliminated|removed|deported|sterili[sz]ed)",
+    r"(?:enslav|subjugat|exterminat|wipe out|eradicat)\w* (?:\w+ ){0,3}?(?:population|people|ethnic|race|group|tribe|"
+    r"minority)", r"(?:mock|ridicul|trivializ|belittl|make fun of)\w* (?:\w+ ){0,4}?(?:victims|survivors|disabled|"
+    r"tragedy|genocide|conflict|holocaust|disability|disabilities)", r"(?:identify|classify|profile|rank|target)\w* "
+    r"(?:\w+ ){0,3}?(?:criminals?|suspects?|people|applicants|users) (?:\w+ ){0,2}?(?:on|by|based on) (?:their )?"
+    r"(?:race|ethnicity|religion|skin colou?r)", r"(?:racist|sexist) (?:\w+ ){0,2}?(?:decisions|hiring|algorithm|model)",
+    r"bull(?:y|ies|ied|ying) (?:\w+ ){0,2}?(?:a |the |my )?(?:child|kid|classmate|student|girl|boy|teen\w*|coworker|"
+    r"colleague)", r"(?:humiliat|degrad|demean)\w* (?:\w+ ){0,3}?(?:child|kid|student|employee|woman|girl|classmate)",
+)
+PERSUADE = alt(
+    r"persuad\w*", r"convinc\w*", r"encourag\w*", r"promot\w*", r"urg(?:e|es|ing)", r"glorif\w*", r"glamori[sz]\w*",
+    r"normali[sz]\w*", r"romantici[sz]\w*", r"advocat\w*", r"recommend\w*", r"pressur\w*", r"dar(?:e|es|ing)",
+    r"challeng\w*", r"tell(?:s|ing)? (?:\w+ ){0,2}?(?:to|that)", r"advis\w*", r"(?:argu|claim|suggest)\w* that",
+    r"(?:why|how) (?:\w+ ){0,3}?(?:is|are) (?:a )?(?:good|healthy|beneficial|safe|cool|fun|empowering|the answer)",
+)
+DANGEROUS_ACT = alt(
+    r"(?:eat|eating|drink|drinking|swallow\w*|ingest\w*) (?:\w+ ){0,2}?(?:detergent|tide pods?|laundry pods?|bleach|"
+    r"antifreeze|cleaning products?|paint|batteries|magnets|hand sanitizer)", r"huff\w*", r"(?:inhal|snort|sniff)\w* "
+    r"(?:\w+ ){0,2}?(?:paint|glue|gas|gasoline|aerosol|solvents?|whipped cream|nitrous)", r"drunk driving",
+    r"driv\w* (?:drunk|while (?:drunk|intoxicated|high|texting))", r"drink(?:ing)? and driv\w*", r"texting (?:while|and) driving",
+    r"unprotected sex", r"(?:sex )?orgies", r"(?:skip\w*|avoid\w*|refus\w*|not (?:to )?get\w*|against|stop\w*|"
+    r"discourag\w*) (?:\w+ ){0,2}?(?:vaccin\w*|masks?|wearing masks|getting vaccinated)", r"(?:stop|quit|avoid|skip)\w* "
+    r"(?:\w+ ){0,2}?(?:their |your |his |her )?(?:medication|medications|meds|insulin|chemo\w*|antidepressants|treatment)",
+    r"gambl\w*", r"payday loans?", r"steroids", r"performance[- ]enhancing drugs", r"heroin", r"cocaine", r"meth\b",
+    r"methamphetamine", r"fentanyl", r"(?:illegal|hard|recreational|illicit) drugs", r"drug use", r"(?:experiment\w*|"
+    r"try\w*) (?:\w+ ){0,2}?(?:with )?drugs", r"(?:using|taking|doing) drugs", r"binge drink\w*", r"risky behaviou?rs?",
+    r"feed\w* (?:\w+ ){0,6}?(?:honey|lil+ies|chocolate|grapes|raisins|xylitol|onions?|alcohol)", r"(?:without|no|with"
+    r"out any) (?:proper |any )?safety (?:precautions|gear|equipment|measures)", r"dangerous (?:stunts?|tricks?|"
+    r"challenges?|pranks?)", r"(?:smok|vap)\w* (?:\w+ ){0,2}?(?:during pregnancy|while pregnant)", r"cigarettes? (?:are|is) "
+    r"(?:\w+ )?(?:good|healthy|safe)", r"(?:do not|don'?t|doesn'?t) cause cancer", r"(?:raw milk|bleach|mms|turpentine|"
+    r"colloidal silver) (?:\w+ ){0,3}?(?:cure|cures|treat|heal)", r"(?:cure|treat|heal)\w* (?:\w+ ){0,3}?(?:cancer|"
+    r"diabetes|hiv|aids|covid|autism) (?:\w+ ){0,3}?(?:with|by|using) (?:\w+ )?(?:bleach|juice|fasting|herbs|essential"
+    r" oils|vitamin|urine|prayer)", r"(?:as a )?coping mechanism", r"animal (?:cruelty|fights?|fighting)",
+    r"(?:dog|cock|bull)fight\w*", r"(?:dog|cock) fights?", r"extremism", r"terrorism", r"violence (?:against|towards)",
+    r"gang violence", r"criminal behaviou?r", r"(?:sexual )?assault", r"looting", r"riots?",
+)
+MISINFO = alt(  # false claims presented as true: harmful to write or publish persuasively
+    r"vaccines? (?:\w+ ){0,2}?(?:causes?|caused|causing|contain\w*|leads? to|linked to) (?:autism|infertility|death|"
+    r"microchips?|cancer|sids|magnetism)", r"\b5g\b (?:\w+ ){0,2}?(?:causes?|caused|spreads?|spread) ", r"(?:earth is flat|"
+    r"flat earth)", r"illuminati", r"new world order", r"(?:lizard|reptilian) people", r"chemtrails?", r"qanon",
+    r"deep state", r"crisis actors?", r"(?:moon landing|holocaust|climate change|covid(?:-19)?|pandemic|shooting) "
+    r"(?:was |is )?(?:a )?(?:hoax|faked?|staged|myth|lie|exaggerated|made up)", r"(?:election|vote|ballots?) (?:\w+ ){0,3}?"
+    r"(?:was |were )?(?:stolen|rigged|fraudulent|fixed)", r"(?:death tolls?|casualties|numbers? of (?:deaths|victims)) "
+    r"(?:\w+ ){0,4}?(?:inflated|exaggerated|overstated|fabricated|lower than|less than)", r"(?:propaganda|hoax) myth",
+    r"(?:politically motivated|western) (?:hoax|myth|propaganda|lie)", r"(?:greatly |grossly |wildly )?(?:exaggerated|"
+    r"inflated|overstated)", r"(?:actually |was )?(?:beneficial|positive|good) (?:for|to) (?:the )?(?:\w+ )?(?:people|"
+    r"communities|population|natives|indigenous)", r"(?:downplay|deny|denies|denying|minimi[sz]|whitewash|trivializ)\w* "
+    r"(?:\w+ ){0,4}?(?:role|genocide|atrocit\w+|massacre|famine|war crimes|holocaust|crimes|brutality|violence|"
+    r"conflict|involvement|deaths|effects?|impacts?|dangers?|risks?)", r"(?:lab leak|bioweapon|man[- ]made virus)",
+    r"inside job", r"(?:secretly|covertly) (?:\w+ ){0,3}?(?:joined|controls?|controlled|funded|planned|biased|poisoning|"
+    r"involved|behind)", r"(?:new |leaked |recent )?(?:evidence|documents?|sources?) (?:\w+ ){0,2}?(?:shows?|proves?|"
+    r"reveals?|has come forth|have come forth|emerged)", r"was (?:\w+ ){0,2}?(?:found|caught|seen) (?:\w+ ){0,3}?"
+    r"(?:partying|snorting|drunk|having an affair|taking bribes|with a prostitute)", r"(?:snort|snorting|smok\w+) "
+    r"(?:\w+ )?(?:cocaine|crack|meth)", r"(?:was |were )?(?:solely|entirely|purely) (?:\w+ ){0,3}?(?:initiated|caused|"
+    r"responsible|defensive|natural)", r"(?:primarily|purely|mostly) a natural (?:disaster|event)",
+    r"(?:democratic|peaceful|legal) (?:and (?:peaceful|democratic|legal) )?process", r"(?:better|safer|healthier) for "
+    r"(?:the )?(?:environment|planet|health|children)", r"(?:is|are) (?:a )?(?:good|healthy|safe) for you",
+    r"(?:unanimously|secretly|actually) won", r"(?:involved|complicit) in (?:\w+ ){0,3}?(?:leak|cover[- ]?up|plot|"
+    r"conspiracy|murder|trafficking)", r"(?:cause|causes|caused) (?:covid|autism|cancer|infertility)",
+    r"(?:unnecessary|not needed|optional|overrated) (?:in|for) (?:\w+ ){0,2}?sex", r"consent is (?:\w+ ){0,2}?"
+    r"(?:unnecessary|not needed|optional|overrated|a myth)", r"deadly side effects", r"without (?:any )?(?:scientific "
+    r"|factual |credible )?(?:evidence|proof|basis|sources)", r"(?:misleads?|misleading|mislead\w*|deceiv\w*) (?:\w+ ){0,2}?"
+    r"(?:the public|voters|consumers|readers|people|customers|patients|investors)",
+)
+CONTENT_MAKE = alt(  # asking for a piece of content to publish or send
+    r"(?:persuasive|convincing|compelling|viral|misleading|sensational\w*|inflammatory|fake|fabricated|false) "
+    r"(?:\w+ ){0,2}?(?:article|post|essay|blog|tweet|thread|story|speech|letter|message|email|ad|advert\w*|campaign|"
+    r"argument|case|op-?ed|pamphlet|flyer|video|script|review|news|report|headline)s?", r"(?:pos(?:e|es|ing)|pretend\w*) "
+    r"as (?:an? )?(?:\w+ )?(?:expert|doctor|scientist|official|journalist|researcher|physician|authority)",
+    r"(?:write|create|compose|draft|generate|produce|publish|post|design|make|craft|give|provide|prepare|devise|"
+    r"develop|explain|describe|list|argue|suggest|outline)\w* (?:me |us )?(?:a |an |the |some )?(?:\w+ ){0,3}?"
+    r"(?:article|blog|post|essay|tweet|thread|speech|letter|message|email|ad|advert\w*|advertisement|campaign|"
+    r"argument|op-?ed|pamphlet|flyer|song|poem|lyrics|story|script|review|news|headline|caption|comic|video|"
+    r"podcast|sermon|manifesto|guide|list|plan|reasons|evidence|justification|explanation|strategy|event|"
+    r"presentation|page|website|bot|program|algorithm|model|app|tool|course|curriculum)s?",
+    r"(?:argue|claim|prove|convince|persuade|explain why|show that|suggest that|assert\w*|implying)\b",
+    r"(?:provide|give|present) (?:\w+ ){0,3}?(?:evidence|proof)",
+)
+GROUP_CRIME = alt(  # violent groups and organised crime: running, recruiting for or expanding them
+    r"criminal (?:organi[sz]ations?|enterprises?|networks?|gangs?|syndicates?|rings?|empire|operations?|groups?)",
+    r"crime (?:syndicates?|famil(?:y|ies)|rings?|bosses?)", r"cartels?", r"mafia\w*", r"mob bosses?", r"street gangs?",
+    r"(?:drug|human|sex|arms|weapons?|organ) trafficking (?:networks?|operations?|rings?|organi[sz]ations?|business|"
+    r"empire|routes?)", r"trafficking (?:networks?|rings?|operations?)", r"smuggling (?:operations?|rings?|networks?|"
+    r"routes?)", r"theft rings?", r"terror(?:ist)? (?:cells?|groups?|networks?|organi[sz]ations?|plots?|operations?|"
+    r"training|camps?)", r"(?:armed )?militias?", r"hit squads?", r"death squads?", r"racketeering", r"protection rackets?",
+)
+GROUP_VERB = alt(
+    r"run\w*", r"operat\w*", r"set(?:ting)? up", r"start\w*", r"establish\w*", r"manag\w*", r"recruit\w*", r"organi[sz]\w*",
+    r"build\w*", r"grow\w*", r"expand\w*", r"lead\w*", r"creat\w*", r"develop\w*", r"join\w*", r"control\w*",
+    r"infiltrat\w*", r"coordinat\w*", r"contingenc\w*", r"enforc\w*", r"deploy\w*", r"financ\w*", r"fund\w*",
+    r"communicat\w*", r"maintain\w*", r"launder\w*", r"debt collection", r"loyalty", r"discipline", r"territor\w*",
+)
+MASS_VIOLENCE_MORE = alt(  # mass violence and terror (violent_extremism 3 in a request)
+    r"domestic terror\w*", r"terror(?:ist|ism)? (?:attacks?|cells?|plots?|operations?)", r"incendiary (?:devices?|bombs?)",
+    r"(?:targeted )?assassinations?", r"assassinat\w* (?:\w+ ){0,2}?(?:public figures?|officials?|leaders?|ceos?|"
+    r"activists?|journalists?|politicians?|world leaders?|diplomats?)", r"maximum (?:damage|casualties|harm|chaos|"
+    r"carnage|fatalities|impact)", r"(?:as many people as possible|the most (?:people|casualties|damage|deaths))",
+    r"(?:attack\w*|sabotag\w*|disrupt\w*|disabl\w*|destroy\w*|bomb\w*|target\w*) (?:\w+ ){0,3}?(?:critical infrastructure|"
+    r"power (?:grids?|plants?|stations?)|water (?:supply|supplies|treatment)|nuclear (?:plant|reactor)|dams?|"
+    r"pipelines?|railways?|rail lines?|air traffic control|transportation systems?)", r"(?:hold|holding|take|taking)"
+    r" (?:\w+ ){0,4}?hostages?", r"hostages?[- ]taking", r"(?:explosives?|bomb|weapon)[- ](?:laden|armed|carrying) "
+    r"(?:drones?|vehicles?|cars?|trucks?)", r"(?:weaponi[sz]ed|armed|attack) drones?", r"drones? (?:\w+ ){0,3}?(?:attacks?|"
+    r"to attack|to bomb|to drop)", r"(?:justif|glorif|prais|celebrat|advocat|promot|incit|defend|romantici[sz])\w* "
+    r"(?:\w+ ){0,3}?(?:genocide|ethnic cleansing|mass (?:killings?|murders?|shootings?)|terroris\w*|massacres?|"
+    r"extermination|school shootings?|suicide bombings?|jihad)", r"(?:shoot\w* up|open fire (?:on|at|in)) (?:\w+ ){0,3}?"
+    r"(?:school|crowd|church|mosque|synagogue|mall|concert|office|club|parade|festival|people)",
+    r"(?:bomb|explosive|attack|shooting|gas attack|stabbing spree) (?:\w+ ){0,3}?(?:in|at|on) (?:a |the )?(?:\w+ )?"
+    r"(?:public places?|crowded places?|crowds?|schools?|stadiums?|concerts?|churches|mosques|synagogues|subways?|"
+    r"airports?|malls?|markets?|parades?)", r"(?:plant|place|leave|hide)\w* (?:\w+ ){0,3}?(?:bombs?|explosives?|devices?|"
+    r"ieds?) (?:\w+ ){0,3}?(?:in|at|on|near) (?:a |the )?(?:\w+ )?(?:public|crowded|school|station|airport|stadium|"
+    r"building|plane|train|bus|subway|mall|market|event)", r"surveillance on (?:\w+ ){0,2}?(?:potential )?targets",
+    r"(?:intercept|down|shoot down|bring down|crash)\w* (?:a |an )?(?:\w+ ){0,2}?(?:passenger )?(?:jets?|planes?|"
+    r"airliners?|aircraft|flights?)", r"(?:hijack|commandeer)\w* (?:a |an |the )?(?:\w+ ){0,2}?(?:plane|flight|jet|"
+    r"airliner|aircraft|bus|train|ship)",
+)
+CBRN_MORE_AGENT = alt(  # agents and dual-use materials of concern (severity 3 with a production/spread verb)
+    r"ebola", r"marburg", r"cholera", r"(?:bubonic |pneumonic )?plague", r"h5n1", r"(?:avian|bird) (?:flu|influenza)",
+    r"pandemic (?:flu|influenza|strains?)", r"covid(?:-19)?", r"sars-cov-2", r"coronavirus", r"influenza", r"measles",
+    r"polio", r"smallpox", r"viruse?s?", r"pathogens?", r"bacteri(?:a|um|al)", r"biohazard\w*", r"bio ?agents?",
+    r"(?:dangerous|pathogenic|toxic|select agent) (?:dna|rna|gene|genetic) (?:sequences?|fragments?)", r"bsl-?[234]",
+    r"(?:biosafety level|high[- ]containment) (?:\w+ )?(?:labs?|laborator\w+)", r"select agents?", r"strychnine",
+    r"parathion", r"organophosphates?", r"nitazenes?", r"isotonitazene", r"carfentanil", r"fentanyl (?:analogs?|"
+    r"analogues?|laborator\w+|labs?)", r"weapons? of mass destruction", r"\bwmds?\b", r"(?:lethal|toxic|poisonous) "
+    r"(?:chemicals?|compounds?|substances?|agents?|gas(?:es)?)", r"chemical (?:agents?|compounds?) (?:\w+ ){0,3}?"
+    r"(?:weapons?|mass)", r"(?:nerve|blister|choking|blood) agents?", r"radioactive \w+", r"(?:cesium|caesium|cobalt|"
+    r"strontium|polonium|americium)(?:-\d+)?",
+)
+CBRN_MORE_VERB = alt(
+    r"(?:more|most|maximally|highly|extremely) (?:deadly|lethal|transmissible|contagious|virulent|infectious|"
+    r"dangerous|resistant)", r"enhanc\w* (?:\w+ ){0,2}?(?:transmissib\w*|virulen\w*|lethality|spread|infectivity)",
+    r"(?:modif|mutat|engineer|alter)\w* (?:\w+ ){0,3}?(?:to|that|so)", r"outbreaks?", r"epidemic", r"spread\w* (?:\w+ ){0,3}?"
+    r"(?:in|through|among|across|into) (?:a |the )?(?:\w+ )?(?:subway|city|crowd|population|public|school|airport|"
+    r"water|station|people)", r"infect\w* (?:\w+ ){0,3}?(?:as many|the most|many|large numbers|a city|a population|"
+    r"people|the public)", r"releas\w* (?:\w+ ){0,3}?(?:in|into|at|on) (?:a |the )?(?:\w+ )?(?:public|crowd|subway|city|"
+    r"water|air|building|stadium)", r"(?:introduc|add|put|pour|dump|releas|contaminat|tamper)\w* (?:\w+ ){0,3}?"
+    r"(?:water supply|reservoir|water system|food supply)", r"synthe[sz]\w*", r"extract\w*", r"weaponi[sz]\w*",
+    r"aerosoli[sz]\w*", r"(?:evad|bypass|avoid|get around|circumvent)\w* (?:\w+ ){0,3}?(?:screening|filter\w*|"
+    r"biosecurity|export controls|detection)", r"(?:order|purchas|buy|acquir|obtain)\w* (?:\w+ ){0,4}?(?:untraceabl\w*|"
+    r"without (?:\w+ )?(?:screening|detection|being (?:traced|flagged))|illegally|anonymously)", r"untraceabl\w*",
+    r"(?:compromis|breach|sabotag)\w* (?:\w+ ){0,2}?(?:labs?|laborator\w+|containment)", r"leaks?\b", r"(?:cultur|grow|"
+    r"cultivat|produc|manufactur|mak|prepar|creat|isolat|purif|concentrat|stockpil|smuggl|dispers|deploy)\w* (?:\w+ )"
+    r"{0,3}?(?:at home|in (?:a |my )?(?:garage|kitchen|home lab|basement)|in bulk|in quantity|for (?:an )?attack)",
+    r"(?:could|can|would) be (?:made|produced|synthesi[sz]ed|weaponi[sz]ed)", r"(?:made|produced|synthesi[sz]ed) from",
+    r"(?:mass casualt\w*|kill (?:\w+ ){0,2}?(?:people|many|thousands|millions))",
+)
+FENTANYL_PRODUCTION = alt(  # ultra-potent synthetic opioids: a mass-casualty chemical risk
+    r"(?:synthe[sz]\w*|mak(?:e|ing)|produc\w*|manufactur\w*|cook\w*|set(?:ting)? up) (?:\w+ ){0,3}?(?:fentanyl|"
+    r"carfentanil|nitazenes?|isotonitazene|sufentanil|ohmefentanyl|acetylfentanyl)",
+    r"(?:fentanyl|carfentanil|nitazene) (?:\w+ ){0,2}?(?:laborator\w+|labs?|synthesis|production|precursors?)",
+)
+CYBER_MORE = alt(  # attack code and intrusion (cyber_attack 3 in a request)
+    r"(?:crash\w*|freez\w*|brick\w*|overload\w*|take (?:\w+ )?offline|knock\w* (?:\w+ )?offline) (?:\w+ ){0,2}?(?:a |the |"
+    r"someone'?s?|their|his|her|any )?(?:computers?|systems?|servers?|websites?|networks?|phones?|devices?|machines?)",
+    r"corrupt\w* (?:\w+ ){0,3}?(?:hard ?drives?|disks?|file ?systems?|boot ?sectors?|mbr|firmware|bios)",
+    r"(?:permanently |secretly |silently )?(?:delet|wip|eras|encrypt)\w* (?:\w+ ){0,3}?files? (?:on|from) (?:a |the )?"
+    r"(?:\w+ )?(?:computers?|hard ?drives?|victim'?s?|users?'? |target'?s?|someone'?s?|their|network)",
+    r"(?:den(?:y|ies|ying)|block\w*) (?:\w+ ){0,2}?access to (?:a |the )?(?:\w+ )?(?:websites?|services?|servers?|"
+    r"networks?)", r"(?:syn|udp|http|icmp|ping|tcp|ack) floods?", r"flood(?:ing)? attacks?", r"(?:dns|ntp|memcached) "
+    r"amplification", r"amplification attacks?", r"rainbow tables?", r"crack\w* (?:\w+ ){0,3}?(?:hash\w*|passwords?)",
+    r"(?:spread|propagat|replicat|copy|copies|copying)\w* itself", r"(?:computer )?worms?\b", r"(?:computer )?viruse?s? "
+    r"(?:\w+ ){0,3}?(?:that|to|which)", r"(?:deface|defacing|defacement)\w*", r"cve-\d{4}-\d+", r"(?:using|use|exploit\w*|"
+    r"leverag\w*|abus\w*) (?:the |a |an )?(?:\w+ ){0,3}?vulnerabilit(?:y|ies) (?:\w+ ){0,3}?(?:on|in|to|against|of)",
+    r"exploit(?:s|ing|ation)? (?:\w+ ){0,2}?(?:against|for) (?:a |an |the )?(?:\w+ ){0,2}?(?:company|server|target|"
+    r"system|network|utility|bank|organi[sz]ation|government|hospital)", r"(?:sqli|sql injection|xss|rce|command "
+    r"injection|ssrf|xxe|csrf|lfi|rfi) (?:\w+ ){0,2}?(?:payloads?|attacks?|exploits?)", r"(?:evad|bypass|get(?:ting)? "
+    r"around|circumvent|fool|disabl)\w* (?:\w+ ){0,3}?(?:wafs?|web application firewalls?|ids|ips|edr|antivirus|anti-"
+    r"virus|anti-malware|spam filters?|input validation|intrusion detection|security controls?|endpoint protection)",
+    r"(?:buy\w*|purchas\w*|sell\w*|acquir\w*) (?:\w+ ){0,2}?zero[- ]?days?", r"zero[- ]?day (?:vulnerabilit\w+|exploits?)",
+    r"(?:spies|spy|spying) on (?:\w+ ){0,3}?(?:users?|victims?|employees|people|activity)", r"(?:record\w*|log\w*|"
+    r"captur\w*) (?:\w+ ){0,2}?(?:keystrokes|user activity|screens? (?:of|without))", r"(?:when|once|upon being|after "
+    r"being) (?:plugged|inserted) ", r"(?:usb|rubber ducky|bad ?usb) (?:\w+ ){0,2}?(?:payloads?|attacks?|drops?)",
+    r"(?:session|browser|dns|bgp|domain|account) hijack\w*", r"hijack\w* (?:\w+ ){0,2}?(?:sessions?|browsers?|dns|"
+    r"accounts?|domains?)", r"clickjack\w*", r"crypto-?jack\w*", r"(?:hidden|secret|covert) (?:crypto ?)?min(?:er|ing)",
+    r"apt[- ](?:style|like)", r"(?:against|targeting|target) (?:a |an |the )?(?:\w+ ){0,2}?(?:target(?:ed)? )?"
+    r"(?:organi[sz]ation|company|high[- ]value target|target of your choice|victim|enterprise|government agency)",
+    r"(?:covert|hidden|stealthy) (?:\w+ ){0,2}?(?:channels?|communication|exfiltration|persistence)",
+    r"(?:social engineering|pretexting|vishing|smishing) (?:\w+ ){0,2}?(?:attacks?|scripts?|tactics|calls?|campaigns?)",
+    r"tech support scams?", r"(?:hack|breach|compromis|infiltrat|penetrat)\w* (?:\w+ ){0,4}?(?:database|network|"
+    r"systems?|servers?|accounts?|email|phones?|macbook|laptop|computer|website|agency|company|bank)",
+    r"(?:break|get|gain)\w* (?:\w+ )?(?:in)?to (?:a |an |the )?(?:\w+ ){0,2}?(?:stranger'?s?|someone'?s?|"
+    r"neighbou?r'?s?|colleague'?s?|coworker'?s?|ex'?s?|wife'?s?|husband'?s?|partner'?s?|boss'?s?|victim'?s?) "
+    r"(?:\w+ ){0,2}?(?:macbook|laptop|computer|phone|iphone|account|email|wifi|network|router|pc)",
+    r"(?:malicious|harmful) (?:\w+ ){0,2}?(?:scripts?|code|programs?|software|apps?|extensions?|macros?|payloads?)",
+    r"(?:remote|arbitrary) code execution", r"(?:steal|harvest|grab|dump|exfiltrat)\w* (?:\w+ ){0,3}?(?:cookies|"
+    r"tokens|credentials|passwords|hashes|keys|secrets|browser data|saved logins)",
+    r"(?:disabl|tamper|bypass)\w* (?:\w+ ){0,2}?(?:security (?:software|features|updates)|windows defender|logging|"
+    r"audit logs?)",
+)
+SPAM_MORE = alt(  # platform abuse at scale (nonviolent_crime 2)
+    r"spam(?:ming)? (?:\w+ ){0,2}?(?:messages|emails|comments|texts|calls|bots?|campaigns?)", r"spam ?bots?",
+    r"send\w* (?:\w+ ){0,2}?(?:spam|unsolicited|unwanted) (?:\w+ )?(?:messages|emails|texts|comments)",
+    r"(?:unsolicited|unwanted) (?:\w+ ){0,2}?(?:messages|emails|texts|calls)", r"(?:multiple|many|hundreds of|"
+    r"thousands of|fake|sock ?puppet|bot) (?:\w+ )?accounts", r"sock ?puppets?", r"scrap\w* (?:\w+ ){0,3}?(?:email "
+    r"addresses|phone numbers|personal (?:data|information)|profiles|private)", r"(?:inflammatory|divisive|hateful|"
+    r"abusive|harassing) (?:\w+ ){0,2}?(?:comments|posts|replies|messages)", r"(?:astroturf|brigad|troll farm)\w*",
+    r"bot (?:\w+ ){0,3}?(?:automatically posts?|sends?|spams?|floods?)", r"(?:manipulat|inflat|boost|fake)\w* "
+    r"(?:\w+ ){0,2}?(?:followers|likes|views|engagement|upvotes|ratings)",
+)
+CYBER_SANDBOX = alt(  # code meant to run inside a sandbox or interpreter and get out of it
+    r"sandbox\w*", r"(?:code |python )?interpreter", r"(?:docker )?containers?", r"chroot", r"jail(?:ed|break)?",
+    r"restricted (?:environment|shell|execution)", r"virtual machines?", r"\bvm\b", r"seccomp",
+)
+SANDBOX_ESCAPE = alt(
+    r"escap\w*", r"break(?:ing)? out", r"(?:bypass|circumvent|evad|defeat|disabl|navigat|overcom|subvert)\w* (?:\w+ ){0,3}?"
+    r"(?:constraints|restrictions|limitations|protections|security|sandbox|checks|filters|controls)",
+    r"/etc/(?:shadow|passwd|sudoers|hosts)", r"(?:host'?s?|the host|outside the sandbox|underlying) (?:\w+ )?(?:file ?systems?|"
+    r"machines?|os|kernel|system|directories|files)", r"(?:read|access|modify|write to|delet)\w* (?:\w+ ){0,4}?(?:root "
+    r"directory|sensitive files?|system files?|password files?|other users)", r"(?:execut|run)\w* (?:\w+ ){0,3}?"
+    r"(?:arbitrary|shell|system|os|privileged) (?:commands?|code)", r"(?:privilege escalation|escalat\w* "
+    r"(?:\w+ )?privileges|gain\w* (?:root|admin\w*|elevated) (?:access|privileges)|root (?:access|privileges))",
+    r"(?:exploit\w*|abus\w*) (?:\w+ ){0,3}?(?:vulnerabilit\w*|flaws?|bugs?|weakness\w*)",
+    r"(?:the )?['\"]?id['\"]? command",
+)
+MINOR_SEXUAL_MORE = alt(  # sexual contact words that, next to a minor, are abuse
+    r"penis", r"dick", r"cock", r"boner", r"erection", r"vagina", r"genitals?", r"private parts", r"privates",
+    r"undress\w*", r"naked", r"nude", r"(?:show|expose|flash)\w* (?:\w+ ){0,2}?(?:myself|my (?:body|penis|privates|"
+    r"genitals))", r"(?:suck|lick|touch|rub|fondl|stroke)\w* (?:\w+ ){0,2}?(?:my|his|her|their) (?:\w+ )?(?:dick|cock|"
+    r"penis|privates|genitals|breasts|body|crotch|lap)", r"sit\w* on (?:my|your|his) lap", r"romantic (?:love|"
+    r"relationship|feelings|encounter)", r"in love with", r"make out", r"making out", r"kiss\w* (?:\w+ ){0,2}?(?:on the "
+    r"lips|passionately|with tongue)", r"(?:sexy|seductive|lingerie|bikini) (?:\w+ )?(?:photos?|pics?|pictures?|poses?)",
+)
+PEDO_ADVOCACY = alt(
+    r"pro-?pedophil\w*", r"pedophil\w* (?:groups?|communit\w+|forums?|rings?|networks?|content|material|chat\w*)",
+    r"(?:normali[sz]|glorif|promot|advocat|justif|defend|prais|celebrat|romantici[sz]|legali[sz])\w* (?:\w+ ){0,3}?"
+    r"(?:pedophil\w*|paedophil\w*|child (?:sexual )?abuse|child marriage|sex with (?:minors|children|kids)|"
+    r"minor[- ]attracted|adult[- ]child (?:sex|relationships?))", r"(?:child|minor) (?:sex|sexual) (?:abuse )?"
+    r"(?:material|content|images|videos|tourism|trafficking)", r"(?:pos(?:e|es|ing)|pretend\w*) as (?:a |an )?"
+    r"(?:minor|child|kid|teen\w*|\d+[- ]?year[- ]old) (?:\w+ ){0,6}?(?:groom|lure|seduc|sexual|nudes?)\w*",
+    r"(?:convinc|persuad|get|lure|groom|trick|coax|make)\w* (?:a |my |the |some )?(?:child|kid|minor|girl|boy|"
+    r"toddler|\d+[- ]?year[- ]old)s? (?:\w+ )?(?:to|into) (?:\w+ ){0,3}?(?:suck|touch|undress|strip|sex|send (?:me )?"
+    r"(?:nudes|pics|photos)|kiss|sleep with)",
+)
+SELF_HARM_MORE = alt(  # first-person and colloquial risk, method questions (self_harm 3; scoring.py judges the person)
+    r"(?:i )?(?:don'?t|do not|dont) want to (?:be )?(?:here|around|alive) (?:anymore|any ?more|any longer)",
+    r"(?:wanna|want to|wanting to|wish to|going to|gonna) (?:just )?die\b", r"(?:want|wanna|wish) (?:to )?disappear",
+    r"(?:go to sleep|fall asleep) and (?:never|not) wake up", r"(?:(?:i'm|im|i am) )?(?:going|gonna) (?:to )?jump",
+    r"(?:please |someone |somebody |just |fucking )(?:\w+ )?kill me\b", r"kill me\W*$", r"(?:hop(?:e|ing)|pray\w*|wish)"
+    r" (?:\w+ ){0,4}?(?:will|would|could|'ll|to) (?:just )?(?:kill me|end me|finish me)", r"(?:car|bus|train|truck|"
+    r"plane) (?:\w+ ){0,4}?(?:hit|kill) me", r"(?:kill|end) my ?self", r"noose", r"suicide (?:note|letter|plan|attempt)",
+    r"(?:tried|attempted|try|trying) (?:to )?(?:kill myself|end (?:it|my life)|commit suicide|overdose)",
+    r"didn'?t die", r"(?:nothing|no one|nobody) (?:else |more |left )?to live for", r"(?:no|any|what) (?:point|reason) "
+    r"(?:\w+ ){0,2}?(?:anymore|in living|in life|to live|of living|going on|in going on)", r"see no (?:point|future|way out)",
+    r"(?:hurts|painful) too much (?:just )?to (?:live|be alive|exist)", r"(?:tired|sick) of (?:living|being alive|"
+    r"existing|life)", r"(?:final|last) goodbye", r"(?:stop|quit) wanting to die", r"deserve to die",
+    r"wake up (?:\w+ )?disappointed", r"(?:worth|point) (?:me |my )?(?:being|staying|living|to be) alive",
+    r"(?:is|isn'?t) (?:my )?life (?:even )?worth (?:living|it)", r"life (?:is|isn'?t|is not) (?:\w+ )?worth living",
+    r"can'?t (?:do this|take it|handle (?:this|it)|go on) (?:any ?more|any longer|much longer)", r"(?:hurting|harming|"
+    r"cutting|burning|hitting) my ?self", r"(?:burn|burning|cut|cutting|scratch\w*|carv\w*) (?:\w+ )?(?:my|your) "
+    r"(?:skin|arms?|wrists?|thighs?|legs?|body)", r"(?:painless|easy|quick|best|easiest|quickest|fastest|surest) "
+    r"(?:\w+ ){0,2}?(?:way|ways|method|methods|place|places|spot|bridge|building) (?:\w+ ){0,4}?(?:to )?(?:die|kill "
+    r"(?:yourself|myself|oneself)|commit suicide|end (?:it|my life|your life|one'?s life)|hang (?:yourself|myself)|"
+    r"overdose)", r"(?:what|which|how many|how much) (?:\w+ ){0,4}?(?:chemicals?|pills?|medications?|meds|drugs?|"
+    r"plants?|poisons?|tablets|sleeping pills) (?:\w+ ){0,4}?(?:kill|be fatal to|be lethal to) (?:you|me|a person)\b",
+    r"how (?:deep|hard|long|much|many) (?:\w+ ){0,3}?(?:cut|bleed|hang|drown|jump|overdose) (?:to (?:die|be fatal)|"
+    r"before|until|for (?:it|you) to)", r"how (?:deep|hard) (?:do|would|should|does) (?:you|i|one|it) (?:need to )?"
+    r"(?:cut|go)", r"(?:mixing|mix|take|taking|swallow\w*) (?:\w+ ){0,4}?(?:hoping|so that|until) (?:\w+ ){0,3}?"
+    r"(?:kill|die|won'?t wake)", r"(?:everyone|everybody|they|people) (?:\w+ ){0,3}?(?:better off|continue) "
+    r"(?:without|w/?out) me", r"(?:no quiero|ya no quiero) (?:estar aqui|seguir|existir)", r"quiero desaparecer",
+    r"ya no puedo mas", r"(?:mejor|estaria mejor) muert[oa]", r"je (?:ne )?veux (?:plus vivre|disparaitre|en finir)",
+    r"je n'?en peux plus", r"(?:mieux|mieux vaut) (?:etre )?mort", r"ich kann nicht mehr", r"ich will (?:verschwinden|"
+    r"nicht mehr leben|nicht mehr)", r"lebensmude", r"(?:acabar|terminar) con todo",
+)
+EATING_DISORDER = alt(  # disordered eating sought for oneself (self_harm 2)
+    r"(?:stop|avoid|quit|keep) (?:\w+ ){0,2}?(?:from )?eating (?:\w+ ){0,2}?(?:for (?:a |\d+ |two |three |several |a few )"
+    r"?(?:days?|weeks?)|completely|at all|entirely)", r"(?:not eat|without eating|go without food|fast(?:ing)?) "
+    r"(?:\w+ ){0,2}?for (?:a |\d+ |two |three |several |a few )?(?:days?|weeks?)", r"starv\w* (?:my ?self|yourself)",
+    r"make (?:my ?self|yourself) (?:throw up|vomit|puke|sick)", r"(?:binge|eat)\w* (?:\w+ ){0,4}?(?:then )?(?:vomit|purge|"
+    r"throw (?:it )?(?:all )?(?:back )?up|puke)", r"(?:so |really |super |extremely )(?:skinny|thin) (?:that|my)",
+    r"(?:ribs|ribcage|hip ?bones|collarbones?|spine) (?:\w+ ){0,2}?(?:show|stick out|visible|poke out)",
+    r"(?:tips|ways|how) (?:\w+ ){0,3}?(?:to )?(?:be|become|being|get|stay|look) (?:anorexic|bulimic|skinnier|"
+    r"underweight|thinner than)", r"pro-?(?:ana|mia)\b", r"thinspo\w*", r"(?:anorexi\w*|bulimi\w*|starving|purging|"
+    r"self[- ]?harm\w*|cutting|suicide) (?:\w+ ){0,2}?(?:is|as|are) (?:a |an )?(?:\w+ )?(?:healthy|good|empowering|"
+    r"lifestyle|choice|beautiful|solution|answer|the way|way to)", r"is (?:\w+ ){0,3}?(?:burning|cutting|hurting|starving|"
+    r"purging) (?:\w+ ){0,2}?a good (?:way|idea)", r"(?:communit\w+|forums?|groups?|sites?|websites?) (?:\w+ ){0,4}?"
+    r"(?:tips|support|advice) (?:on|for) (?:being )?(?:anorexi\w*|bulimi\w*|self[- ]?harm\w*|cutting|starving|purging)",
+    r"(?:reasons|why) (?:\w+ ){0,3}?(?:anorexi\w*|bulimi\w*|self[- ]?harm\w*|starving|cutting) (?:is|are) "
+    r"(?:\w+ )?(?:healthy|good|empowering|beautiful)", r"(?:lose|losing) (?:\w+ ){0,3}?(?:weight|pounds|kilos?|lbs|kg) "
+    r"(?:\w+ ){0,3}?(?:by (?:not eating|starving|purging|vomiting)|in a week|without eating)",
+)
+SELF_HARM_PROMOTION = alt(  # content that promotes self-harm, suicide or disordered eating
+    r"(?:encourag|promot|glorif|glamori[sz]|normali[sz]|romantici[sz]|advocat|celebrat|prais)\w* (?:\w+ ){0,4}?"
+    r"(?:self[- ]?harm\w*|suicid\w*|cutting|anorexi\w*|bulimi\w*|eating disorders?|starv\w*|purging|pro-?ana)",
+    r"(?:self[- ]?harm\w*|suicid\w*|cutting|anorexi\w*|bulimi\w*) (?:\w+ ){0,2}?(?:is|as) (?:\w+ )?(?:empowering|"
+    r"healthy|beautiful|romantic|brave|a solution|the answer|a lifestyle|a choice)", r"pro-?ana", r"pro-?mia", r"thinspo\w*",
+)
+
+RULES = RULES + (
+    rule("other:covert_harm", "other", "act", 2, COVERT),
+    rule("nonviolent_crime:broad", "nonviolent_crime", "act", 2, CRIME_MORE),
+    rule("nonviolent_crime:platform_abuse", "nonviolent_crime", "act", 2, SPAM_MORE),
+    rule("violent_crime:broad", "violent_crime", "act", 2, VIOLENT_MORE),
+    rule("hate:broad", "hate", "act", 2, HATE_MORE),
+    rule("other:dangerous_persuasion", "other", "pair", 2, PERSUADE, DANGEROUS_ACT, window=120),
+    rule("other:misinformation", "other", "pair", 2, MISINFO, CONTENT_MAKE),
+    rule("violent_extremism:violent_group", "violent_extremism", "pair", 3, GROUP_CRIME, GROUP_VERB),
+    rule("violent_extremism:mass_violence_broad", "violent_extremism", "act", 3, MASS_VIOLENCE_MORE),
+    rule("cbrn:agent_broad", "cbrn", "pair", 3, CBRN_MORE_AGENT, CBRN_MORE_VERB, window=160),
+    rule("cbrn:potent_opioid", "cbrn", "act", 3, FENTANYL_PRODUCTION),
+    rule("cyber_attack:attack_code", "cyber_attack", "act", 3, CYBER_MORE),
+    rule("cyber_attack:sandbox_escape", "cyber_attack", "pair", 3, CYBER_SANDBOX, SANDBOX_ESCAPE),
+    rule("sexual_minors:contact", "sexual_minors", "pair", 4, MINOR_SAFE, MINOR_SEXUAL_MORE, window=80),
+    rule("sexual_minors:advocacy", "sexual_minors", "act", 3, PEDO_ADVOCACY),
+    rule("self_harm:colloquial", "self_harm", "direct", 3, SELF_HARM_MORE),
+    rule("self_harm:eating_disorder", "self_harm", "direct", 2, EATING_DISORDER),
+    rule("self_harm:promotion", "self_harm", "direct", 2, SELF_HARM_PROMOTION),
+)
+
 THIRD_PARTY_RE = compile_(r"\b" + THIRD_PARTY)
 FIRST_PERSON = compile_(
     r"\b(?:i|(?:i'm|im)|im|me|my|myself|(?:i've|ive)|i'?d|i'?ll|yo|quiero|estoy|voy|mi|je|j'\w+|moi|mon|ma|ich|mich|mir|mein\w*)\b"
