@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve worker beat test test-fast lint format bench soak demo clean
+.PHONY: help run serve worker test test-fast lint format bench soak screenshot clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,12 @@ format: $(VENV)/.installed-dev ## ruff format
 
 bench: $(VENV)/.installed-dev ## Benchmarks on the distributed stack; writes docs/benchmarks.md
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+screenshot: $(VENV)/.installed-dev ## Refresh docs/screenshot-chat.png from the browser test
+	CHATSITE_SCREENSHOT=$(CURDIR)/docs/screenshot-chat.png $(PY) -m pytest tests/browser/test_chat.py -k "edit_switch" -q
+
+soak: $(VENV)/.installed-dev ## Ten minutes of mixed load; memory, sockets and Redis keys must plateau (docs/soak.md)
+	$(PY) scripts/soak.py $(SOAK_ARGS)
 
 clean: ## Remove the virtualenv and local state
 	rm -rf $(VENV) var

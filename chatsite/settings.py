@@ -158,9 +158,15 @@ STORAGES = {
 # The assistant and the classifier.
 ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY")
 ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL")
-ANTHROPIC_MODEL = env_str("ANTHROPIC_MODEL", "claude-sonnet-4-5")
+ANTHROPIC_MODEL = env_str("ANTHROPIC_MODEL", "claude-sonnet-5-5")
 ANTHROPIC_TIMEOUT = env_float("ANTHROPIC_TIMEOUT", 30.0)
 ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 2)
+ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 1024)
+ANTHROPIC_STREAM_DEADLINE = env_float("ANTHROPIC_STREAM_DEADLINE", 120.0)
+CLASSIFIER_MODEL = env_str("CLASSIFIER_MODEL", "claude-haiku-5-5")
+CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
+# cascade: the LLM is asked only when the offline severity falls in this band (inclusive).
+CASCADE_LLM_BAND = tuple(int(part) for part in env_list("CASCADE_LLM_BAND", "1,4"))
 RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline")
 CLASSIFIER_BACKEND = env_str("CLASSIFIER_BACKEND", "offline")
 CLASSIFIER_TIMEOUT = env_float("CLASSIFIER_TIMEOUT", 10.0)

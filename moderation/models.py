@@ -198,3 +198,45 @@ class AuditEvent(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class CaseClaim(models.Model):
+    """A moderator's claim on one ending's case, so two moderators do not review the same case.
+    A claim lapses at `expires_at`; taking it is a conditional UPDATE (see services.reviews)."""
+
+    ending = models.OneToOneField(Ending, on_delete=models.CASCADE, related_name="claim")
+    moderator = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    claimed_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"claim on {self.ending_id} by {self.moderator_id}"
+
+
+class Backtest(models.Model):
+    """A replay of stored history under one policy version (run by the `run_backtest` task)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="backtests")
+    requested_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    since = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Backtest {self.pk} of v{self.policy_version_id} ({self.status})"

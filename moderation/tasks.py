@@ -56,3 +56,11 @@ def sweep_unanswered() -> int:
     if stuck:
         log.warning("sweeper re-queued %d unanswered messages", len(stuck))
     return len(stuck)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def run_backtest(backtest_id: int) -> None:
+    """Replay stored history under a policy version (console: policy -> backtest)."""
+    from moderation.services.policies import backtest_run
+
+    backtest_run(backtest_id=backtest_id)

@@ -26,20 +26,29 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def live_site(django_db_setup, django_db_blocker):
     """The site at a base URL, served by a real ASGI server process for the whole session."""
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
     with django_db_blocker.unblock():
         with servers.asgi_server() as (base_url, _process):
             yield base_url
 
 
-@pytest.fixture(scope="session")
-def browser(require_chromium_session):
+@pytest.fixture(scope="module")
+def browser(require_chromium_session, live_site):
+    """Chromium for one test module. Playwright's sync API keeps an event loop running in this
+    thread, so Django's async-safety check is lifted while (and only while) it runs."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=require_chromium_session, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=require_chromium_session, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

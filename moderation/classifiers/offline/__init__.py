@@ -21,7 +21,7 @@ FOLLOW_UP_MAX_WORDS = 30  # longer messages stand on their own
 
 class OfflineClassifier:
     name = "offline"
-    version = "rules-1.0"
+    version = "rules-2.0"
 
     def classify(self, text: str, *, context: Sequence[str] = ()) -> Verdict:
         started = time.perf_counter()

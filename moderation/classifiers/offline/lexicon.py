@@ -134,7 +134,7 @@ CBRN_VERB = alt(
     r"cultur\w*", r"grow\w*", r"cultivat\w*", r"isolat\w*", r"extract\w*", r"purif\w*", r"concentrat\w*", r"enrich\w*",
     r"weaponi[sz]\w*", r"aerosoli[sz]\w*", r"dispers\w*", r"spread\w*", r"releas\w*", r"deploy\w*", r"deliver\w*",
     r"stabili[sz]\w*", r"mill\w*", r"transmissib\w*", r"virulen\w*", r"lethality", r"recipe", r"precursors?",
-    r"ingredients", r"particle size", r"yield", r"store", r"storing", r"detonat\w*", r"at home", r"kill\w*",
+    r"ingredients", r"particle size", r"yield", r"store", r"storing", r"made", r"detonat\w*", r"at home", r"kill\w*",
     r"hacer", r"fabric\w*", r"sintetiz\w*", r"produc\w*", r"obten\w*", r"consegu\w*", r"dispers\w*", r"liber\w*",
     r"cultiv\w*", r"faire", r"synthetis\w*", r"produire", r"obtenir", r"herstell\w*", r"stellt?\w* (?:\w+ )?her",
     r"fabriqu\w*", r"stell\w* (?:\w+ ){0,3}?her\b", r"mach\w*", r"bau\w*", r"synthetisier\w*", r"produzier\w*", r"gewinn\w*", r"beschaff\w*", r"verbreit\w*",
@@ -237,7 +237,8 @@ CYBER_GOAL = alt(  # attacker goals that defensive wording does not excuse
     r"victims?", r"compromised (?:system|host|machine|server|account)", r"\bransom\b", r"target(?:ed)? (?:organi[sz]ation|"
     r"company|system|network|user|individual)s?", r"maintain (?:a )?(?:foothold|access)", r"foothold",
     r"without (?:the |their |his |her )?(?:user'?s?|owner'?s?|victim'?s?)? ?(?:knowledge|consent|permission)",
-    r"root (?:access|privileges)", r"escape", r"c2", r"command and control", r"attacker",
+    r"root (?:access|privileges)", r"escape", r"c2", r"command and control", r"(?:bypass|evad|circumvent)\w* (?:\w+ ){0,3}?(?:wafs?|web "
+    r"application firewalls?|input validation|antivirus|anti-virus|edr|security controls)", r"attacker",
 )
 
 # ---------------------------------------------------------------- other categories (severity 2: refuse, never counted)
@@ -263,7 +264,7 @@ VIOLENT_ACT = alt(
     r"(?:dead )?bod(?:y|ies)", r"hire (?:a )?(?:hitman|hit man|assassin|killer)", r"make (?:it|a death|a murder) look like "
     r"(?:an accident|suicide|natural)", r"untraceable poisons?", r"(?:poison|kill)\w* (?:\w+ ){0,3}?without (?:leaving|"
     r"getting|being)", r"human trafficking", r"traffic (?:women|girls|people|humans)", r"(?:carjack|kidnap|abduct)\w*",
-    r"burn down (?:a |the |his |her |their |my \w+'?s? )?(?:house|home|car|building)", r"arson",
+    r"burn down (?:a |the |his |her |their |someone'?s? |my \w+'?s? )?(?:house|home|car|building)", r"arson",
     r"torture (?:an? |the )?(?:animal|dog|cat|pet)", r"animal cruelty", r"(?:make|build) (?:a |an )?(?:noose|trap) (?:for|to "
     r"catch) (?:a |my )?(?:person|neighbou?r)", r"commit (?:a )?(?:murder|assault|violent crime|kidnapping)",
     r"(?:beat|hit|punish)\w* (?:my |a )?(?:wife|kid|child|children|girlfriend) (?:without|so)",
@@ -280,7 +281,7 @@ NONVIOLENT_ACT = alt(
     r"hot-?wir\w* (?:a |the )?car", r"pick (?:a |the )?lock", r"(?:cheat|cheating) (?:on )?(?:an? |the |my )?(?:exam|test|"
     r"taxes|insurance)", r"plagiari[sz]\w*", r"pirat\w* (?:movies|software|games|music|content)", r"torrent\w* (?:movies|"
     r"games)", r"without (?:getting|being) caught", r"evad\w* (?:the )?(?:police|cops|law enforcement|arrest|detection)",
-    r"(?:synthes|mak|cook|manufactur|produc|grow|extract)\w* (?:\w+ ){0,2}?(?:meth\w*|crystal meth|cocaine|crack|heroin|"
+    r"(?:synthes|mak|cook|manufactur|produc|grow|extract)\w* (?:\w+ ){0,2}?(?:meth\w*|crystal meth|cocaine|crack|heroin|morphine|codeine|oxycodone|mdma|lsd|"
     r"fentanyl|lsd|mdma|ecstasy|dmt|ghb|pcp|ketamine|opium|amphetamines?|drugs)", r"(?:buy|sell|get|obtain|order|deal)\w* "
     r"(?:\w+ ){0,2}?(?:illegal )?(?:drugs|cocaine|heroin|meth|fentanyl|lsd|mdma|ecstasy|weed|marijuana|pills) (?:online|on the"
     r" dark ?web|without (?:a )?prescription|from a dealer)?", r"dark ?web (?:market|vendor|drugs)", r"date rape drugs?",
@@ -462,7 +463,7 @@ THREAT_TO_OTHERS = alt(
 )
 ABUSE_SEVERE = alt(
     r"(?:you|u|ya|ur|(?:you're|youre)|youre|you are)\W+(?:\w+\W+){0,3}?(?:cunt|retard(?:ed)?|n[i1]gg\w+|f[a@]gg?ot|whore|slut)",
-    r"\b(?:kill yourself|kys|go die|die in a (?:fire|hole|ditch)|hope you (?:die|get raped|burn|rot))\b",
+    r"\b(?:(?<!to )(?<!how )kill yourself|kys|go die|die in a (?:fire|hole|ditch)|hope you (?:die|get raped|burn|rot))\b",
     r"(?:i'll|i will|i'm going to|i am going to|i'm gonna|i am gonna) (?:fucking )?(?:kill|murder|rape|hunt|destroy|"
     r"beat|hurt|strangle|find) (?:you|u)\b", r"(?:rape|fuck) you (?:up|hard|to death)", r"i hope you (?:\w+ )?die",
 )
@@ -494,11 +495,12 @@ REQUEST = word_alt(
     r"poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify)\b",
     r"\bhow (?:to|do|does one|can|could|would|should|might|much|many|long|would one)\b", r"\bways? (?:to|of|for)\b",
     r"step[- ]by[- ]step", r"\binstructions?\b", r"\btutorials?\b", r"\bguide (?:to|on|for)\b", r"\btips (?:for|on|to)\b",
-    r"\b(?:help|teach|show) me\b", r"\btell me\b", r"\bgive me\b", r"\bi (?:need|want|would like|'d like|wanna) "
+    r"\b(?:help|teach|show|link) me\b", r"\btell me\b", r"\bgive me\b", r"\bi (?:need|want|would like|'d like|wanna) "
     r"(?:you )?(?:to|a|an|some|the|help|instructions|info)\b", r"\b(?:can|could|would|will) (?:you|u)\b",
     r"\bwhat(?:'s| is| are)? (?:the )?(?:best|easiest|fastest|quickest|most effective|simplest|cheapest|safest|"
     r"surest|least)\b", r"\bwhere (?:can|do|could|should) (?:i|one|you) (?:buy|get|find|obtain|order|acquire)\b",
-    r"\bmethods? (?:for|of|to)\b", r"\b(?:guide|manual|handbook|how-to|blueprints?|walkthrough)\b", r"\bstrateg(?:y|ies) (?:for|to)\b", r"\b(?:script|program|code|app|software|tool|bot)"
+    r"\bmethods? (?:for|of|to)\b", r"\b(?:techniques|tactics|suggestions|ideas|advice|guidelines|steps|strategies|"
+    r"instructions|ways|tips|recommendations) (?:for|on|to|of|about)\b", r"\b(?:guide|manual|handbook|how-to|blueprints?|walkthrough)\b", r"\bstrateg(?:y|ies) (?:for|to)\b", r"\b(?:script|program|code|app|software|tool|bot)"
     r" (?:that|to|which|for)\b", r"\brecipe\b", r"\bwhat (?:do|would|will) i need\b", r"\bany (?:tips|ideas|advice)\b",
     r"\b(?:i'm|im) (?:trying|looking|planning|going) to\b", r"\?\s*$",
     r"\bcomo (?:puedo|hago|se hace|hacer|fabricar|crear|preparar)\b", r"\b(?:dime|dame|explicame|ensename|escribe|"
@@ -508,7 +510,7 @@ REQUEST = word_alt(
     r"erklare|erklar mir|schreibe|schreib|erstelle|ich will|ich mochte|zeig mir)\b", r"\bschritt fur schritt\b",
 )
 # A question, or an imperative at the start of the message: requests too.
-REQUEST_EDGE = compile_(r"\?\s*$|^\W*(?:please |pls )?(?:write|create|develop|generate|design|draft|compose|give|provide|list|explain|describe|outline|teach|show|tell|help|make|build|code|craft|suggest|share|instruct|plan|devise|find|get|convince|persuade|encourage|promote|send|fabricate|invent|continue|do|walk me|elaborate|formulate|produce|cook|grow|buy|sell|hack|steal|kill|poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify|publish|post|compile|prepare|conduct|demonstrate|implement)\b")
+REQUEST_EDGE = compile_(r"\?\s*$|^\W*(?:please |pls )?(?:determine|identify|figure out|think of|brainstorm|suggest|write|create|develop|generate|design|draft|compose|give|provide|list|explain|describe|outline|teach|show|tell|help|make|build|code|craft|suggest|share|instruct|plan|devise|find|get|convince|persuade|encourage|promote|send|fabricate|invent|continue|do|walk me|elaborate|formulate|produce|cook|grow|buy|sell|hack|steal|kill|poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify|publish|post|compile|prepare|conduct|demonstrate|implement)\b")
 INTENT = compile_(alt(
     r"\bi (?:want|wanna|need|plan|intend|am going|'m going|am gonna|'m gonna|will|'ll|am about|'m about|am trying|"
     r"'m trying|would like) to\b", r"\bim (?:going|gonna|trying|about) to\b", r"\blet'?s\b", r"\bwe (?:should|will|"
@@ -530,7 +532,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
         r"\bhistor(?:y|ical|ically|ian|ians)\b", r"\bwhat happened (?:in|at|during|to|on)\b", r"\bwhy did\b",
         r"\bhow did (?:the|a|an|they|it)\b", r"\b(?:in|during|after|before) (?:world war|ww ?(?:i|ii|1|2)|the war|"
         r"the cold war|the holocaust|(?:1[89]|20)\d\d)\b", r"\bwas (?:used|deployed|dropped|released) (?:in|on|by|during)\b",
-        r"\b(?:historia|historique|geschichte|historisch)\b", r"\b(?:planned|carried out|committed|perpetrated|"
+        r"\b(?:historia|historique|geschichte|historisch)\b", r"\b(?:in the past|throughout history|over the centuries)\b", r"\b(?:planned|carried out|committed|perpetrated|"
         r"orchestrated) (?:and (?:carried out|executed|committed) )?(?:the|in|at)\b",
     )),
     "fiction_analysis": compile_(alt(
@@ -556,7 +558,8 @@ FRAMES: dict[str, re.Pattern[str]] = {
         r"\bmy own\b", r"\b(?:my|our) (?:\w+ )?(?:server|servers|website|site|app|application|web app|network|system|"
         r"systems|company|organi[sz]ation|infrastructure|code|api|database|computer|laptop|router|accounts?|home network|"
         r"wifi|business|cluster|environment)\b", r"\bsecur(?:e|ing) (?:my|our|the|your|a|against)\b", r"\bharden\w*\b", r"\bpatch\w*\b",
-        r"\bmitigat\w*\b", r"\bdefen[cs]\w*\b", r"(?<!avoid )(?<!avoiding )(?<!evade )(?<!evading )(?<!escape )\bdetect\w*\b", r"\bblock\w*\b", r"\bmonitor\w*\b", r"\balert\w*\b",
+        r"\bmitigat\w*\b", r"\bdefen[cs]\w*\b(?! (?:agency|agencies|department|contractors?|ministry|industry|firms?|"
+        r"secretary|minister))", r"(?<!avoid )(?<!avoiding )(?<!evade )(?<!evading )(?<!escape )\bdetect\w*\b", r"\bblock\w*\b", r"\bmonitor\w*\b", r"\balert\w*\b",
         r"\bincident response\b", r"\bblue team\b", r"\bsecurity (?:audit|review|best practices|awareness|training|"
         r"posture)\b", r"\bintrusion detection\b", r"\b(?:remove|clean|recover from|get rid of) (?:the |a |this )?"
         r"(?:malware|virus|ransomware|infection)\b", r"\bauthori[sz]ed (?:penetration|pen ?test|security)\b",
@@ -572,9 +575,15 @@ FRAMES: dict[str, re.Pattern[str]] = {
     )),
     "discussion": compile_(alt(
         r"\b(?:essay|article|blog post|report|paper|thread|post) (?:about|on|discussing|explaining|analy[sz]ing|"
-        r"examining)\b", r"\bwhy (?:it is|is it|are|is) (?:\w+ )?(?:illegal|wrong|harmful|dangerous|banned)\b",
-        r"\bhow does (?:the )?\w+", r"\bimpact(?:ed|s)? (?:of|on|the)\b", r"\bviews (?:and opinions )?of\b",
-        r"\b(?:fact[- ]?check|debunk)\w*\b",
+        r"examining)\b(?! how (?:to|you|one|i|we) )", r"\bwhy (?:it is|is it|are|is) (?:\w+ )?(?:illegal|wrong|harmful|dangerous|banned)\b",
+        r"\bhow does (?:the )?\w+", r"\b(?:explain|describe|discuss) how (?:\w+ ){1,4}?(?:are|is|were|was|have been|"
+        r"has been|get|gets) (?:\w+ )?used\b", r"\bhow (?:\w+ ){1,4}?can (?:harm|hurt|damage|affect|impact|endanger)\b",
+        r"\b(?:describe|list|name) (?:\w+ ){0,3}?(?:that|who) (?:have|has|had) (?:been )?(?:\w+ )?(?:illegally|"
+        r"caught|convicted|charged)\b", r"\bimpact(?:ed|s)? (?:of|on|the)\b", r"\bviews (?:and opinions )?of\b",
+    )),
+    "debunk": compile_(alt(
+        r"\b(?:fact[- ]?check|debunk|refut|rebut)\w*\b", r"\bfor an?d? against\b", r"\b(?:pros and cons|both sides)\b", r"\bcounter(?:ing)? (?:the )?(?:\w+ )?(?:misinformation|"
+        r"disinformation|myths?|claims?|propaganda)\b", r"\bmyths? (?:vs|versus|and facts)\b",
     )),
     "negation": compile_(alt(
         r"\bi (?:would|will|could) never\b", r"\b(?:don'?t|do not|never) (?:want|plan|intend) to (?:hurt|kill|harm)\b",
@@ -587,6 +596,27 @@ FRAMES: dict[str, re.Pattern[str]] = {
         r"setting|universe)\b", r"\bcharacter\b",
     )),
 }
+def _one_boundary(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`(?:\\bA|\\bB|...)` -> `\\b(?:A|B|...)`: one word-boundary test per position instead of one per
+    alternative (the frames run on every flagged message; several times faster on long prompts)."""
+    from moderation.classifiers.offline.prefilter import _split_top
+
+    source = pattern.pattern
+    if not (source.startswith("(?:") and source.endswith(")")):
+        return pattern
+    parts = _split_top(source[3:-1])
+    stripped = []
+    for part in parts:
+        lookbehinds = re.match(r"^(?:\(\?<![^)]*\))*", part).group(0)
+        rest = part[len(lookbehinds):]
+        if not rest.startswith(r"\b"):
+            return pattern
+        stripped.append(lookbehinds + rest[2:])
+    return compile_(r"\b(?:" + "|".join(stripped) + ")")
+
+
+FRAMES = {name: _one_boundary(pattern) for name, pattern in FRAMES.items()}
+
 HOMONYM = compile_(alt(
     r"\bkill(?:ing)? (?:the |a |this |that |all )?(?:\w+ )?(?:process(?:es)?|task|job|thread|server|session|app|"
     r"program|container|pod|service|daemon|tab|query|connection|switch|bug|lights?|engine|music|time|it on stage|"
@@ -724,6 +754,9 @@ COVERT = alt(  # concealment of a harmful act: harmful with any request
     r"appear) (?:like )?(?:an? )?(?:accident|suicide|natural causes|natural)", r"(?:evad|avoid|dodg|elud|escap)\w* (?:\w+ ){0,3}?"
     r"(?:tracing|tracking|monitoring systems|surveillance|the police|police|customs|authorities|law enforcement|"
     r"investigators|detection|being charged|conviction|prosecution|security checks?|airport security)",
+    r"(?:bypass|evad|fool|beat|get around|circumvent|trick)\w* (?:\w+ ){0,3}?(?:plagiarism|ai[- ]?(?:content|text)?) "
+    r"(?:detect\w*|checkers?|software|tools?)", r"(?:avoid|escape|evade)\w* (?:\w+ ){0,2}?being (?:convicted|charged|"
+    r"caught|arrested|prosecuted|sued|fined)",
     r"(?:deceive|mislead|lie to) (?:\w+ ){0,2}?(?:law enforcement|the police|investigators|police|a judge|the court|"
     r"the jury|regulators|auditors|inspectors)", r"hid(?:e|ing) (?:\w+ ){0,2}?evidence", r"cover(?:ing)? up (?:a |the |my )?"
     r"(?:crime|murder|death|assault|evidence|abuse|accident)",
@@ -733,7 +766,7 @@ CRIME_MORE = alt(  # non-violent crime and evasion (nonviolent_crime 2)
     r"pharmacy|convenience store|someone|people|tourists)", r"robber(?:y|ies)", r"burglar\w*", r"heists?",
     r"trespass\w*", r"break (?:in)?to (?:a |the )?(?:secured|locked|restricted|private|someone'?s?) ",
     r"escap\w* (?:from )?(?:a |the )?(?:prison|jail|correctional facility|custody|detention)", r"prison ?breaks?",
-    r"break(?:ing)? out of (?:prison|jail)", r"cheat\w* (?:on|in|at) (?:an? |the |my |online |final )?(?:\w+ )?(?:exams?|"
+    r"break(?:ing)? out of (?:prison|jail)", r"cheat\w* (?:on|in|at) (?:an? |the |my |online |final )?(?:\w+ ){0,2}?(?:exams?|"
     r"tests?|quiz\w*|assessments?|certification)", r"(?:fool|beat|cheat|trick|pass|defeat|bypass|tamper with) (?:a |the )?"
     r"(?:\w+ )?(?:breathalyzer|drug tests?|polygraph|lie detector|smog tests?|emissions? tests?|urine tests?|"
     r"plagiarism (?:detection|checkers?|software))", r"(?:skimm\w*|clon\w*) (?:\w+ ){0,2}?(?:debit|credit|atm|bank|sim) cards?",
@@ -753,7 +786,10 @@ CRIME_MORE = alt(  # non-violent crime and evasion (nonviolent_crime 2)
     r"kids|teens|children)", r"(?:shops?|stores?|dealers?|sellers?|places|pubs|bars|clubs|websites?) (?:that|which|who)"
     r" (?:don'?t|dont|do not|won'?t|never) (?:do |run |require |check )?(?:background checks|card|check ids?|ask for ids?|"
     r"verify age)", r"(?:hire|find|get|getting|buy|pay for|book) (?:\w+ )?(?:escorts?|prostitutes?|hookers?)",
-    r"prostitution rings?", r"pimp(?:ing)?\b", r"(?:fake|forged|made[- ]?up|fraudulent|phony) (?:\w+ )?prescriptions?",
+    r"prostitution rings?", r"(?:known to |that |who )(?:not|never) (?:card|check ids?|ask for ids?)",
+    r"(?:don'?t|do not|won'?t|never|not) card (?:people|anyone|minors|customers|kids)",
+    r"(?:lonely|vulnerable|elderly|old|grieving|desperate|naive) (?:\w+ ){0,2}?(?:to|i can|we can|who i can) (?:exploit|scam|"
+    r"con|swindle|manipulate|take advantage|fleece|groom)", r"pimp(?:ing)?\b", r"(?:fake|forged|made[- ]?up|fraudulent|phony) (?:\w+ )?prescriptions?",
     r"(?:steroids|opioids|painkillers|oxy\w*|xanax|adderall|benzos?) (?:\w+ ){0,2}?(?:without (?:a )?prescription|from "
     r"(?:someone|a stranger|the internet|the dark ?web))", r"unregulated (?:steroids|drugs|pills)",
     r"(?:exploit|scam|con|swindle|fleece|take advantage of)\w* (?:\w+ ){0,3}?(?:lonely|vulnerable|elderly|old|grieving|"
@@ -772,7 +808,7 @@ CRIME_MORE = alt(  # non-violent crime and evasion (nonviolent_crime 2)
     r"electronics|property|data)", r"(?:sell|fence|launder)\w* (?:\w+ ){0,2}?stolen", r"(?:counterfeit|fake|forged) "
     r"(?:\w+ )?(?:currency|money|bills|documents?|identification|ids?|passports?|licen[cs]es?|diplomas?|tickets)",
     r"brib(?:e|es|ed|ing|ery)", r"insider (?:tips|information) (?:\w+ ){0,3}?(?:trad\w*|stocks?)",
-    r"(?:black|grey|gray) markets?", r"underground (?:gambling|betting|casino|fight\w*)", r"(?:sports )?betting rings?",
+    r"(?:black|grey|gray) markets?", r"underground (?:gambling|betting|casino|fight\w*)", r"betting rings?",
     r"loan ?shark\w*", r"(?:extort|intimidat|shak)\w* (?:\w+ ){0,3}?(?:money|payments?|businesses|shop owners)",
     r"protection (?:money|racket)", r"(?:roll(?:ing)? coal|delete (?:the )?(?:dpf|egr)|emissions? defeat)",
     r"destroy (?:\w+ ){0,3}?(?:artifacts?|monuments?|statues?|heritage)",
@@ -783,7 +819,7 @@ VIOLENT_MORE = alt(  # violent crime (violent_crime 2)
     r"mutilat|disembowel|dismember|immolat|lynch|waterboard|garrot)\w* (?:\w+ ){0,2}?(?:someone|somebody|a person|"
     r"people|him|her|them|my|a (?:man|woman|child|kid|patient|neighbou?r|stranger)|victims?|humans?|the)",
     r"cut (?:\w+ ){0,3}?(?:brake|break) (?:lines?|cables?|hoses?)", r"(?:cut|disable|tamper\w* with|sabotag\w*) (?:\w+ ){0,2}?"
-    r"(?:car'?s?|vehicle'?s?) (?:brakes|breaks|steering)", r"blow up (?:\w+ ){0,2}?(?:car|house|home|building|office|"
+    r"(?:car'?s?|vehicle'?s?) (?:brakes|breaks|steering)", r"blow up (?:\S+ ){0,2}?(?:car|house|home|building|office|"
     r"truck|boat|shop|store)", r"(?:push|pushing|trip|tripping|make)\w* (?:\w+ ){0,4}?fall (?:down|off|from) (?:the )?"
     r"(?:stairs|a cliff|the cliff|balcony|roof|ladder)", r"(?:poison|kill|hurt|harm|torture|abuse|drown|maim|starve)"
     r"\w* (?:\w+ ){0,2}?(?:pets|dogs?|cats?|animals|birds|horses?|puppies|kittens)\b", r"(?:start|set|light)\w* (?:a |"
@@ -793,7 +829,7 @@ VIOLENT_MORE = alt(  # violent crime (violent_crime 2)
     r"(?:videos?|footage|clips?|websites?|sites) (?:\w+ ){0,4}?(?:being )?(?:beheaded|killed|executed|tortured|murdered|"
     r"raped)", r"\bsnuff (?:films?|videos?)", r"gore (?:videos|sites|websites)", r"(?:pressur|coerc|forc|drug|trick|"
     r"manipulat|blackmail)\w* (?:\w+ ){0,4}?(?:into )?(?:non-?consensual |unwanted )?(?:sex|sexual (?:acts?|favou?rs|"
-    r"activity|intercourse))", r"non-?consensual (?:sex|sexual|acts|intercourse)", r"(?:quietly |secretly )?(?:kill|"
+    r"activity|intercourse))", r"non-?consensual (?:sex|sexual|acts|intercourse)", r"(?:kill|"
     r"murder|poison|smother|suffocate)\w* (?:a |the |an? \w+ )?(?:patient|resident|elderly|inmate|prisoner|baby|"
     r"infant|toddler)", r"(?:torture|abuse)\w* rings?", r"(?:hit ?men|hitmen|contract kill\w*|murder for hire)",
     r"(?:beat|whip|punish|hit)\w* (?:\w+ ){0,2}?(?:child|kid|wife|girlfriend|husband|partner|dog) (?:\w+ ){0,3}?"
@@ -824,13 +860,18 @@ HATE_MORE = alt(  # hate (hate 2)
     r"tragedy|genocide|conflict|holocaust|disability|disabilities)", r"(?:identify|classify|profile|rank|target)\w* "
     r"(?:\w+ ){0,3}?(?:criminals?|suspects?|people|applicants|users) (?:\w+ ){0,2}?(?:on|by|based on) (?:their )?"
     r"(?:race|ethnicity|religion|skin colou?r)", r"(?:racist|sexist) (?:\w+ ){0,2}?(?:decisions|hiring|algorithm|model)",
+    r"(?:homophobic|racist|sexist|anti-?semitic|offensive|hateful|transphobic|islamophobic|xenophobic|misogynist\w*) "
+    r"(?:\w+ ){0,2}?(?:responses?|repl(?:y|ies)|comments?|remarks?|messages?)", r"(?:responses?|repl(?:y|ies)|messages?|"
+    r"comments?|posts?|text) (?:\w+ ){0,2}?(?:designed|meant|intended|crafted) to (?:ridicule|insult|humiliate|mock|"
+    r"bully|harass|intimidate|hurt|demean|belittle|shame|threaten|upset)",
     r"bull(?:y|ies|ied|ying) (?:\w+ ){0,2}?(?:a |the |my )?(?:child|kid|classmate|student|girl|boy|teen\w*|coworker|"
     r"colleague)", r"(?:humiliat|degrad|demean)\w* (?:\w+ ){0,3}?(?:child|kid|student|employee|woman|girl|classmate)",
 )
 PERSUADE = alt(
     r"persuad\w*", r"convinc\w*", r"encourag\w*", r"promot\w*", r"urg(?:e|es|ing)", r"glorif\w*", r"glamori[sz]\w*",
     r"normali[sz]\w*", r"romantici[sz]\w*", r"advocat\w*", r"recommend\w*", r"pressur\w*", r"dar(?:e|es|ing)",
-    r"challeng\w*", r"tell(?:s|ing)? (?:\w+ ){0,2}?(?:to|that)", r"advis\w*", r"(?:argu|claim|suggest)\w* that",
+    r"challeng\w*", r"tell(?:s|ing)? (?:\w+ ){0,2}?(?:to|that)", r"should (?:\w+ ){0,2}?(?:take|use|try|start|get|"
+    r"drink|skip|stop|keep)", r"advis\w*", r"(?:argu|claim|suggest)\w* that",
     r"(?:why|how) (?:\w+ ){0,3}?(?:is|are) (?:a )?(?:good|healthy|beneficial|safe|cool|fun|empowering|the answer)",
 )
 DANGEROUS_ACT = alt(
@@ -838,7 +879,7 @@ DANGEROUS_ACT = alt(
     r"antifreeze|cleaning products?|paint|batteries|magnets|hand sanitizer)", r"huff\w*", r"(?:inhal|snort|sniff)\w* "
     r"(?:\w+ ){0,2}?(?:paint|glue|gas|gasoline|aerosol|solvents?|whipped cream|nitrous)", r"drunk driving",
     r"driv\w* (?:drunk|while (?:drunk|intoxicated|high|texting))", r"drink(?:ing)? and driv\w*", r"texting (?:while|and) driving",
-    r"unprotected sex", r"(?:sex )?orgies", r"(?:skip\w*|avoid\w*|refus\w*|not (?:to )?get\w*|against|stop\w*|"
+    r"unprotected sex", r"orgies", r"(?:skip\w*|avoid\w*|refus\w*|not (?:to )?get\w*|against|stop\w*|"
     r"discourag\w*) (?:\w+ ){0,2}?(?:vaccin\w*|masks?|wearing masks|getting vaccinated)", r"(?:stop|quit|avoid|skip)\w* "
     r"(?:\w+ ){0,2}?(?:their |your |his |her )?(?:medication|medications|meds|insulin|chemo\w*|antidepressants|treatment)",
     r"gambl\w*", r"payday loans?", r"steroids", r"performance[- ]enhancing drugs", r"heroin", r"cocaine", r"meth\b",
@@ -850,9 +891,9 @@ DANGEROUS_ACT = alt(
     r"(?:\w+ )?(?:good|healthy|safe)", r"(?:do not|don'?t|doesn'?t) cause cancer", r"(?:raw milk|bleach|mms|turpentine|"
     r"colloidal silver) (?:\w+ ){0,3}?(?:cure|cures|treat|heal)", r"(?:cure|treat|heal)\w* (?:\w+ ){0,3}?(?:cancer|"
     r"diabetes|hiv|aids|covid|autism) (?:\w+ ){0,3}?(?:with|by|using) (?:\w+ )?(?:bleach|juice|fasting|herbs|essential"
-    r" oils|vitamin|urine|prayer)", r"(?:as a )?coping mechanism", r"animal (?:cruelty|fights?|fighting)",
+    r" oils|vitamin|urine|prayer)", r"coping mechanism", r"animal (?:cruelty|fights?|fighting)",
     r"(?:dog|cock|bull)fight\w*", r"(?:dog|cock) fights?", r"extremism", r"terrorism", r"violence (?:against|towards)",
-    r"gang violence", r"criminal behaviou?r", r"(?:sexual )?assault", r"looting", r"riots?",
+    r"gang violence", r"criminal behaviou?r", r"(?:drink\w*|drug\w*|us(?:e|ing)|smok\w*|gambl\w*) (?:\w+ ){0,2}?again", r"relaps\w*", r"assault", r"looting", r"riots?",
 )
 MISINFO = alt(  # false claims presented as true: harmful to write or publish persuasively
     r"vaccines? (?:\w+ ){0,2}?(?:causes?|caused|causing|contain\w*|leads? to|linked to) (?:autism|infertility|death|"
@@ -862,16 +903,16 @@ MISINFO = alt(  # false claims presented as true: harmful to write or publish pe
     r"(?:was |is )?(?:a )?(?:hoax|faked?|staged|myth|lie|exaggerated|made up)", r"(?:election|vote|ballots?) (?:\w+ ){0,3}?"
     r"(?:was |were )?(?:stolen|rigged|fraudulent|fixed)", r"(?:death tolls?|casualties|numbers? of (?:deaths|victims)) "
     r"(?:\w+ ){0,4}?(?:inflated|exaggerated|overstated|fabricated|lower than|less than)", r"(?:propaganda|hoax) myth",
-    r"(?:politically motivated|western) (?:hoax|myth|propaganda|lie)", r"(?:greatly |grossly |wildly )?(?:exaggerated|"
-    r"inflated|overstated)", r"(?:actually |was )?(?:beneficial|positive|good) (?:for|to) (?:the )?(?:\w+ )?(?:people|"
+    r"(?:politically motivated|western) (?:hoax|myth|propaganda|lie)", r"(?:exaggerated|"
+    r"inflated|overstated)", r"(?:beneficial|positive|good) (?:for|to) (?:the )?(?:\w+ )?(?:people|"
     r"communities|population|natives|indigenous)", r"(?:downplay|deny|denies|denying|minimi[sz]|whitewash|trivializ)\w* "
     r"(?:\w+ ){0,4}?(?:role|genocide|atrocit\w+|massacre|famine|war crimes|holocaust|crimes|brutality|violence|"
     r"conflict|involvement|deaths|effects?|impacts?|dangers?|risks?)", r"(?:lab leak|bioweapon|man[- ]made virus)",
     r"inside job", r"(?:secretly|covertly) (?:\w+ ){0,3}?(?:joined|controls?|controlled|funded|planned|biased|poisoning|"
-    r"involved|behind)", r"(?:new |leaked |recent )?(?:evidence|documents?|sources?) (?:\w+ ){0,2}?(?:shows?|proves?|"
+    r"involved|behind)", r"(?:evidence|documents?|sources?) (?:\w+ ){0,2}?(?:shows?|proves?|"
     r"reveals?|has come forth|have come forth|emerged)", r"was (?:\w+ ){0,2}?(?:found|caught|seen) (?:\w+ ){0,3}?"
     r"(?:partying|snorting|drunk|having an affair|taking bribes|with a prostitute)", r"(?:snort|snorting|smok\w+) "
-    r"(?:\w+ )?(?:cocaine|crack|meth)", r"(?:was |were )?(?:solely|entirely|purely) (?:\w+ ){0,3}?(?:initiated|caused|"
+    r"(?:\w+ )?(?:cocaine|crack|meth)", r"(?:solely|entirely|purely) (?:\w+ ){0,3}?(?:initiated|caused|"
     r"responsible|defensive|natural)", r"(?:primarily|purely|mostly) a natural (?:disaster|event)",
     r"(?:democratic|peaceful|legal) (?:and (?:peaceful|democratic|legal) )?process", r"(?:better|safer|healthier) for "
     r"(?:the )?(?:environment|planet|health|children)", r"(?:is|are) (?:a )?(?:good|healthy|safe) for you",
@@ -879,7 +920,15 @@ MISINFO = alt(  # false claims presented as true: harmful to write or publish pe
     r"conspiracy|murder|trafficking)", r"(?:cause|causes|caused) (?:covid|autism|cancer|infertility)",
     r"(?:unnecessary|not needed|optional|overrated) (?:in|for) (?:\w+ ){0,2}?sex", r"consent is (?:\w+ ){0,2}?"
     r"(?:unnecessary|not needed|optional|overrated|a myth)", r"deadly side effects", r"without (?:any )?(?:scientific "
-    r"|factual |credible )?(?:evidence|proof|basis|sources)", r"(?:misleads?|misleading|mislead\w*|deceiv\w*) (?:\w+ ){0,2}?"
+    r"|factual |credible )?(?:evidence|proof|basis|sources)",
+    r"(?:minimal(?:ly)?|slight(?:ly)?|small|subtle|subtly) (?:\w+ )?(?:edit|modif|chang|alter)\w*",
+    r"(?:persuad|convinc)\w* (?:\w+ ){0,2}?(?:readers|voters|people|the public|them|the op|him|her|viewers) that",
+    r"suggest\w* that (?:\w+ ){0,6}?(?:was|were|is|are|had|has) (?:\w+ ){0,3}?(?:involved|complicit|guilty|convicted|"
+    r"criminal|corrupt|rigged|violent|responsible|untrustworthy|a front|lied|illegal|bribes?|fraud\w*)",
+    r"(?:generat|add|includ|fabricat|invent|creat)\w* (?:\w+ ){0,3}?(?:citations?|sources?|quotes?|references?) "
+    r"(?:\w+ ){0,2}?(?:look|looks|seem|seems|appear|appears) (?:\w+ )?(?:reliable|credible|real|legitimate|authentic)",
+    r"(?:ballot[- ]stuffing|stuff\w* (?:the )?ballot boxes)", r"(?:widespread |massive )?(?:voter|election) fraud",
+    r"(?:never|did not|didn'?t) (?:happen|chant\w*|exist)", r"(?:misleads?|misleading|mislead\w*|deceiv\w*) (?:\w+ ){0,2}?"
     r"(?:the public|voters|consumers|readers|people|customers|patients|investors)",
 )
 CONTENT_MAKE = alt(  # asking for a piece of content to publish or send
@@ -894,7 +943,10 @@ CONTENT_MAKE = alt(  # asking for a piece of content to publish or send
     r"podcast|sermon|manifesto|guide|list|plan|reasons|evidence|justification|explanation|strategy|event|"
     r"presentation|page|website|bot|program|algorithm|model|app|tool|course|curriculum)s?",
     r"(?:argue|claim|prove|convince|persuade|explain why|show that|suggest that|assert\w*|implying)\b",
-    r"(?:provide|give|present) (?:\w+ ){0,3}?(?:evidence|proof)",
+    r"(?:provide|give|present) (?:\w+\W+){0,3}?(?:evidence|proof)",
+    r"(?:edit|modify|change|alter|rewrite|tweak|revise)\w* (?:\w+ ){0,5}?(?:to|so (?:that )?)(?:persuade|convince|"
+    r"suggest|imply|make it (?:seem|look|appear))", r"(?:reply|response|comment|message) (?:\w+ ){0,4}?(?:to )?"
+    r"(?:convince|persuade|saying|claiming|arguing)",
 )
 GROUP_CRIME = alt(  # violent groups and organised crime: running, recruiting for or expanding them
     r"criminal (?:organi[sz]ations?|enterprises?|networks?|gangs?|syndicates?|rings?|empire|operations?|groups?)",
@@ -902,7 +954,7 @@ GROUP_CRIME = alt(  # violent groups and organised crime: running, recruiting fo
     r"(?:drug|human|sex|arms|weapons?|organ) trafficking (?:networks?|operations?|rings?|organi[sz]ations?|business|"
     r"empire|routes?)", r"trafficking (?:networks?|rings?|operations?)", r"smuggling (?:operations?|rings?|networks?|"
     r"routes?)", r"theft rings?", r"terror(?:ist)? (?:cells?|groups?|networks?|organi[sz]ations?|plots?|operations?|"
-    r"training|camps?)", r"(?:armed )?militias?", r"hit squads?", r"death squads?", r"racketeering", r"protection rackets?",
+    r"training|camps?)", r"militias?", r"hit squads?", r"death squads?", r"organi[sz]ed crime", r"prostitution rings?", r"racketeering", r"protection rackets?",
 )
 GROUP_VERB = alt(
     r"run\w*", r"operat\w*", r"set(?:ting)? up", r"start\w*", r"establish\w*", r"manag\w*", r"recruit\w*", r"organi[sz]\w*",
@@ -912,10 +964,10 @@ GROUP_VERB = alt(
 )
 MASS_VIOLENCE_MORE = alt(  # mass violence and terror (violent_extremism 3 in a request)
     r"domestic terror\w*", r"terror(?:ist|ism)? (?:attacks?|cells?|plots?|operations?)", r"incendiary (?:devices?|bombs?)",
-    r"(?:targeted )?assassinations?", r"assassinat\w* (?:\w+ ){0,2}?(?:public figures?|officials?|leaders?|ceos?|"
+    r"assassinations?", r"assassinat\w* (?:\w+ ){0,2}?(?:public figures?|officials?|leaders?|ceos?|"
     r"activists?|journalists?|politicians?|world leaders?|diplomats?)", r"maximum (?:damage|casualties|harm|chaos|"
     r"carnage|fatalities|impact)", r"(?:as many people as possible|the most (?:people|casualties|damage|deaths))",
-    r"(?:attack\w*|sabotag\w*|disrupt\w*|disabl\w*|destroy\w*|bomb\w*|target\w*) (?:\w+ ){0,3}?(?:critical infrastructure|"
+    r"(?:attack\w*|sabotag\w*|disrupt\w*|disabl\w*|destroy\w*|bomb\w*|target\w*) (?:\w+ ){0,5}?(?:critical infrastructure|"
     r"power (?:grids?|plants?|stations?)|water (?:supply|supplies|treatment)|nuclear (?:plant|reactor)|dams?|"
     r"pipelines?|railways?|rail lines?|air traffic control|transportation systems?)", r"(?:hold|holding|take|taking)"
     r" (?:\w+ ){0,4}?hostages?", r"hostages?[- ]taking", r"(?:explosives?|bomb|weapon)[- ](?:laden|armed|carrying) "
@@ -928,13 +980,13 @@ MASS_VIOLENCE_MORE = alt(  # mass violence and terror (violent_extremism 3 in a 
     r"(?:public places?|crowded places?|crowds?|schools?|stadiums?|concerts?|churches|mosques|synagogues|subways?|"
     r"airports?|malls?|markets?|parades?)", r"(?:plant|place|leave|hide)\w* (?:\w+ ){0,3}?(?:bombs?|explosives?|devices?|"
     r"ieds?) (?:\w+ ){0,3}?(?:in|at|on|near) (?:a |the )?(?:\w+ )?(?:public|crowded|school|station|airport|stadium|"
-    r"building|plane|train|bus|subway|mall|market|event)", r"surveillance on (?:\w+ ){0,2}?(?:potential )?targets",
+    r"building|plane|train|bus|subway|mall|market|event)", r"(?:surveillance|reconnaissance|recon) on (?:\w+ ){0,2}?(?:potential )?targets",
     r"(?:intercept|down|shoot down|bring down|crash)\w* (?:a |an )?(?:\w+ ){0,2}?(?:passenger )?(?:jets?|planes?|"
     r"airliners?|aircraft|flights?)", r"(?:hijack|commandeer)\w* (?:a |an |the )?(?:\w+ ){0,2}?(?:plane|flight|jet|"
     r"airliner|aircraft|bus|train|ship)",
 )
 CBRN_MORE_AGENT = alt(  # agents and dual-use materials of concern (severity 3 with a production/spread verb)
-    r"ebola", r"marburg", r"cholera", r"(?:bubonic |pneumonic )?plague", r"h5n1", r"(?:avian|bird) (?:flu|influenza)",
+    r"ebola", r"marburg", r"cholera", r"plague", r"h5n1", r"(?:avian|bird) (?:flu|influenza)",
     r"pandemic (?:flu|influenza|strains?)", r"covid(?:-19)?", r"sars-cov-2", r"coronavirus", r"influenza", r"measles",
     r"polio", r"smallpox", r"viruse?s?", r"pathogens?", r"bacteri(?:a|um|al)", r"biohazard\w*", r"bio ?agents?",
     r"(?:dangerous|pathogenic|toxic|select agent) (?:dna|rna|gene|genetic) (?:sequences?|fragments?)", r"bsl-?[234]",
@@ -952,7 +1004,7 @@ CBRN_MORE_VERB = alt(
     r"(?:in|through|among|across|into) (?:a |the )?(?:\w+ )?(?:subway|city|crowd|population|public|school|airport|"
     r"water|station|people)", r"infect\w* (?:\w+ ){0,3}?(?:as many|the most|many|large numbers|a city|a population|"
     r"people|the public)", r"releas\w* (?:\w+ ){0,3}?(?:in|into|at|on) (?:a |the )?(?:\w+ )?(?:public|crowd|subway|city|"
-    r"water|air|building|stadium)", r"(?:introduc|add|put|pour|dump|releas|contaminat|tamper)\w* (?:\w+ ){0,3}?"
+    r"water|air|building|stadium)", r"(?:introduc|add|put|pour|dump|releas|contaminat|tamper)\w* (?:\S+ ){0,3}?"
     r"(?:water supply|reservoir|water system|food supply)", r"synthe[sz]\w*", r"extract\w*", r"weaponi[sz]\w*",
     r"aerosoli[sz]\w*", r"(?:evad|bypass|avoid|get around|circumvent)\w* (?:\w+ ){0,3}?(?:screening|filter\w*|"
     r"biosecurity|export controls|detection)", r"(?:order|purchas|buy|acquir|obtain)\w* (?:\w+ ){0,4}?(?:untraceabl\w*|"
@@ -972,14 +1024,14 @@ CYBER_MORE = alt(  # attack code and intrusion (cyber_attack 3 in a request)
     r"(?:crash\w*|freez\w*|brick\w*|overload\w*|take (?:\w+ )?offline|knock\w* (?:\w+ )?offline) (?:\w+ ){0,2}?(?:a |the |"
     r"someone'?s?|their|his|her|any )?(?:computers?|systems?|servers?|websites?|networks?|phones?|devices?|machines?)",
     r"corrupt\w* (?:\w+ ){0,3}?(?:hard ?drives?|disks?|file ?systems?|boot ?sectors?|mbr|firmware|bios)",
-    r"(?:permanently |secretly |silently )?(?:delet|wip|eras|encrypt)\w* (?:\w+ ){0,3}?files? (?:on|from) (?:a |the )?"
+    r"(?:delet|wip|eras|encrypt)\w* (?:\w+ ){0,3}?files? (?:on|from) (?:a |the )?"
     r"(?:\w+ )?(?:computers?|hard ?drives?|victim'?s?|users?'? |target'?s?|someone'?s?|their|network)",
     r"(?:den(?:y|ies|ying)|block\w*) (?:\w+ ){0,2}?access to (?:a |the )?(?:\w+ )?(?:websites?|services?|servers?|"
     r"networks?)", r"(?:syn|udp|http|icmp|ping|tcp|ack) floods?", r"flood(?:ing)? attacks?", r"(?:dns|ntp|memcached) "
     r"amplification", r"amplification attacks?", r"rainbow tables?", r"crack\w* (?:\w+ ){0,3}?(?:hash\w*|passwords?)",
-    r"(?:spread|propagat|replicat|copy|copies|copying)\w* itself", r"(?:computer )?worms?\b", r"(?:computer )?viruse?s? "
+    r"(?:spread|propagat|replicat|copy|copies|copying)\w* itself", r"worms?\b", r"viruse?s? "
     r"(?:\w+ ){0,3}?(?:that|to|which)", r"(?:deface|defacing|defacement)\w*", r"cve-\d{4}-\d+", r"(?:using|use|exploit\w*|"
-    r"leverag\w*|abus\w*) (?:the |a |an )?(?:\w+ ){0,3}?vulnerabilit(?:y|ies) (?:\w+ ){0,3}?(?:on|in|to|against|of)",
+    r"leverag\w*|abus\w*) (?:the |a |an )?(?:\w+ ){0,4}?vulnerabilit(?:y|ies)\b",
     r"exploit(?:s|ing|ation)? (?:\w+ ){0,2}?(?:against|for) (?:a |an |the )?(?:\w+ ){0,2}?(?:company|server|target|"
     r"system|network|utility|bank|organi[sz]ation|government|hospital)", r"(?:sqli|sql injection|xss|rce|command "
     r"injection|ssrf|xxe|csrf|lfi|rfi) (?:\w+ ){0,2}?(?:payloads?|attacks?|exploits?)", r"(?:evad|bypass|get(?:ting)? "
@@ -995,7 +1047,10 @@ CYBER_MORE = alt(  # attack code and intrusion (cyber_attack 3 in a request)
     r"(?:organi[sz]ation|company|high[- ]value target|target of your choice|victim|enterprise|government agency)",
     r"(?:covert|hidden|stealthy) (?:\w+ ){0,2}?(?:channels?|communication|exfiltration|persistence)",
     r"(?:social engineering|pretexting|vishing|smishing) (?:\w+ ){0,2}?(?:attacks?|scripts?|tactics|calls?|campaigns?)",
-    r"tech support scams?", r"(?:hack|breach|compromis|infiltrat|penetrat)\w* (?:\w+ ){0,4}?(?:database|network|"
+    r"tech support scams?", r"fake (?:\w+ ){0,3}?(?:login|log-in|sign[- ]in|banking) (?:pages?|sites?|forms?|portals?)",
+    r"(?:convinc|persuad|trick|get|lure|entic)\w* (?:\w+ ){0,4}?(?:to )?(?:click|open|download|enable|install|"
+    r"run|log)\w* (?:\w+ ){0,3}?(?:links?|attachments?|macros?|files?|executables?|credentials|in)\b",
+    r"macros (?:is|are) safe", r"security (?:issue|problem|alert|breach) (?:\w+ ){0,4}?(?:account|card)", r"(?:hack|breach|compromis|infiltrat|penetrat)\w* (?:\w+ ){0,4}?(?:database|network|"
     r"systems?|servers?|accounts?|email|phones?|macbook|laptop|computer|website|agency|company|bank)",
     r"(?:break|get|gain)\w* (?:\w+ )?(?:in)?to (?:a |an |the )?(?:\w+ ){0,2}?(?:stranger'?s?|someone'?s?|"
     r"neighbou?r'?s?|colleague'?s?|coworker'?s?|ex'?s?|wife'?s?|husband'?s?|partner'?s?|boss'?s?|victim'?s?) "
@@ -1017,19 +1072,19 @@ SPAM_MORE = alt(  # platform abuse at scale (nonviolent_crime 2)
     r"(?:\w+ ){0,2}?(?:followers|likes|views|engagement|upvotes|ratings)",
 )
 CYBER_SANDBOX = alt(  # code meant to run inside a sandbox or interpreter and get out of it
-    r"sandbox\w*", r"(?:code |python )?interpreter", r"(?:docker )?containers?", r"chroot", r"jail(?:ed|break)?",
+    r"sandbox\w*", r"interpreter", r"containers?", r"chroot", r"jail(?:ed|break)?",
     r"restricted (?:environment|shell|execution)", r"virtual machines?", r"\bvm\b", r"seccomp",
 )
 SANDBOX_ESCAPE = alt(
     r"escap\w*", r"break(?:ing)? out", r"(?:bypass|circumvent|evad|defeat|disabl|navigat|overcom|subvert)\w* (?:\w+ ){0,3}?"
     r"(?:constraints|restrictions|limitations|protections|security|sandbox|checks|filters|controls)",
-    r"/etc/(?:shadow|passwd|sudoers|hosts)", r"(?:host'?s?|the host|outside the sandbox|underlying) (?:\w+ )?(?:file ?systems?|"
+    r"etc/(?:shadow|passwd|sudoers|hosts)\b", r"(?:host'?s?|the host|outside the sandbox|underlying) (?:\w+ )?(?:file ?systems?|"
     r"machines?|os|kernel|system|directories|files)", r"(?:read|access|modify|write to|delet)\w* (?:\w+ ){0,4}?(?:root "
     r"directory|sensitive files?|system files?|password files?|other users)", r"(?:execut|run)\w* (?:\w+ ){0,3}?"
     r"(?:arbitrary|shell|system|os|privileged) (?:commands?|code)", r"(?:privilege escalation|escalat\w* "
     r"(?:\w+ )?privileges|gain\w* (?:root|admin\w*|elevated) (?:access|privileges)|root (?:access|privileges))",
     r"(?:exploit\w*|abus\w*) (?:\w+ ){0,3}?(?:vulnerabilit\w*|flaws?|bugs?|weakness\w*)",
-    r"(?:the )?['\"]?id['\"]? command",
+    r"id['\"]? command",
 )
 MINOR_SEXUAL_MORE = alt(  # sexual contact words that, next to a minor, are abuse
     r"penis", r"dick", r"cock", r"boner", r"erection", r"vagina", r"genitals?", r"private parts", r"privates",
@@ -1051,9 +1106,9 @@ PEDO_ADVOCACY = alt(
     r"(?:nudes|pics|photos)|kiss|sleep with)",
 )
 SELF_HARM_MORE = alt(  # first-person and colloquial risk, method questions (self_harm 3; scoring.py judges the person)
-    r"(?:i )?(?:don'?t|do not|dont) want to (?:be )?(?:here|around|alive) (?:anymore|any ?more|any longer)",
+    r"(?:don'?t|do not|dont) want to (?:be )?(?:here|around|alive) (?:anymore|any ?more|any longer)",
     r"(?:wanna|want to|wanting to|wish to|going to|gonna) (?:just )?die\b", r"(?:want|wanna|wish) (?:to )?disappear",
-    r"(?:go to sleep|fall asleep) and (?:never|not) wake up", r"(?:(?:i'm|im|i am) )?(?:going|gonna) (?:to )?jump",
+    r"(?:go to sleep|fall asleep) and (?:never|not) wake up", r"(?:going|gonna) (?:to )?jump\b",
     r"(?:please |someone |somebody |just |fucking )(?:\w+ )?kill me\b", r"kill me\W*$", r"(?:hop(?:e|ing)|pray\w*|wish)"
     r" (?:\w+ ){0,4}?(?:will|would|could|'ll|to) (?:just )?(?:kill me|end me|finish me)", r"(?:car|bus|train|truck|"
     r"plane) (?:\w+ ){0,4}?(?:hit|kill) me", r"(?:kill|end) my ?self", r"noose", r"suicide (?:note|letter|plan|attempt)",
@@ -1098,13 +1153,20 @@ EATING_DISORDER = alt(  # disordered eating sought for oneself (self_harm 2)
     r"(?:\w+ ){0,3}?(?:by (?:not eating|starving|purging|vomiting)|in a week|without eating)",
 )
 SELF_HARM_PROMOTION = alt(  # content that promotes self-harm, suicide or disordered eating
-    r"(?:encourag|promot|glorif|glamori[sz]|normali[sz]|romantici[sz]|advocat|celebrat|prais)\w* (?:\w+ ){0,4}?"
-    r"(?:self[- ]?harm\w*|suicid\w*|cutting|anorexi\w*|bulimi\w*|eating disorders?|starv\w*|purging|pro-?ana)",
+    r"(?:encourag|promot|glorif|glamori[sz]|normali[sz]|romantici[sz]|advocat|celebrat|prais|convinc|persuad|"
+    r"pressur|urg)\w* (?:\w+ ){0,4}?(?:self[- ]?harm\w*|suicid\w*|cutting|anorexi\w*|bulimi\w*|eating disorders?|starv\w*|purging|pro-?ana)",
     r"(?:self[- ]?harm\w*|suicid\w*|cutting|anorexi\w*|bulimi\w*) (?:\w+ ){0,2}?(?:is|as) (?:\w+ )?(?:empowering|"
     r"healthy|beautiful|romantic|brave|a solution|the answer|a lifestyle|a choice)", r"pro-?ana", r"pro-?mia", r"thinspo\w*",
 )
 
+MANIPULATION = alt(  # coercive control (other 2)
+    r"indoctrinat\w*", r"isolat\w* (?:\w+ ){0,3}?from (?:their|her|his|your|the) (?:famil\w+|friends|loved ones|support)",
+    r"cults? (?:that|which|where|around|worship\w*|leader)", r"(?:start|found|creat|build|run)\w* (?:a |my own )?cult",
+    r"gaslight\w*", r"love[- ]?bomb\w*", r"(?:emotionally|psychologically) (?:manipulat|abus|control)\w*",
+)
+
 RULES = RULES + (
+    rule("other:manipulation", "other", "act", 2, MANIPULATION),
     rule("other:covert_harm", "other", "act", 2, COVERT),
     rule("nonviolent_crime:broad", "nonviolent_crime", "act", 2, CRIME_MORE),
     rule("nonviolent_crime:platform_abuse", "nonviolent_crime", "act", 2, SPAM_MORE),
@@ -1134,6 +1196,16 @@ CONTENT_REQUEST = compile_(
     r"\b(?:write|essay|article|thread|blog|post|poem|story|report|paper|presentation|explain|describe|discuss|"
     r"summari[sz]e|statistics|research|list)\b"
 )
+
+PERSUASIVE_RE = compile_(
+    r"\b(?:persuasive|convincing|posing as|pose as|pretending to be|to persuade|to convince|persuading|convincing|"
+    r"arguing that|argue that|claiming that|claiming|that claims|glorif\w*|promot\w*|encourag\w*)\b"
+)
+# Rules whose requested text is itself the harm: a song or story wrapper does not soften them.
+CONTENT_SIGNALS = frozenset({
+    "other:dangerous_persuasion", "other:misinformation", "other:harmful_content", "hate:broad", "hate:demeaning",
+    "self_harm:promotion", "sexual_minors:advocacy", "violent_extremism:mass_violence_broad",
+})
 
 PREFIXES = PrefixIndex(
     word for r in RULES for words in (r.starts, r.needs_starts) if words for word in words

@@ -21,18 +21,19 @@ from moderation.classifiers.offline.normalize import deobfuscated, plain
 
 # Which frames excuse which category (abuse and adult content are never excused by a frame).
 EXCUSES: dict[str, frozenset[str]] = {
-    "cbrn": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional"}),
-    "violent_extremism": frozenset({"discussion", "history", "fiction_analysis", "prevention"}),
-    "cyber_attack": frozenset({"defensive", "discussion", "history", "fiction_analysis"}),
+    "cbrn": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention", "professional"}),
+    "violent_extremism": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention"}),
+    "cyber_attack": frozenset({"defensive", "discussion", "debunk", "history", "fiction_analysis"}),
     "sexual_minors": frozenset({"prevention", "fiction_analysis", "professional"}),
     "threat_to_others": frozenset({"negation", "fiction_analysis"}),
-    "weapons": frozenset({"discussion", "history", "fiction_analysis", "prevention"}),
-    "violent_crime": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional"}),
-    "nonviolent_crime": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional", "defensive"}),
-    "privacy": frozenset({"discussion", "history", "fiction_analysis", "prevention", "defensive"}),
-    "hate": frozenset({"discussion", "history", "fiction_analysis", "prevention"}),
-    "other": frozenset({"discussion", "history", "fiction_analysis", "prevention", "professional", "defensive"}),
+    "weapons": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention"}),
+    "violent_crime": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention", "professional"}),
+    "nonviolent_crime": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention", "defensive"}),
+    "privacy": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention", "defensive"}),
+    "hate": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention"}),
+    "other": frozenset({"discussion", "debunk", "history", "fiction_analysis", "prevention", "defensive"}),
 }
+CONTENT_EXCUSES = frozenset({"history", "fiction_analysis", "debunk"})
 # A request to write fiction softens operational help, not content that is itself the harm.
 FICTION_SOFTENS = frozenset(
     {"cbrn", "violent_extremism", "cyber_attack", "weapons", "violent_crime", "nonviolent_crime", "privacy", "other"}
@@ -68,16 +69,32 @@ def _matches(rule: lx.Rule, form: str, present: dict[str, list[int]]) -> bool:
     return any(abs(a - b) <= rule.window for a in first for b in second)
 
 
+# Inverted prefilter index: which rules can start at a word the text holds (rules are tried in their
+# declared order; a rule whose leading words are unknown is always tried).
+_ALWAYS = tuple(index for index, r in enumerate(lx.RULES) if r.starts is None)
+_BY_PREFIX: dict[str, tuple[int, ...]] = {}
+for _index, _rule in enumerate(lx.RULES):
+    for _word in _rule.starts or ():
+        _BY_PREFIX[_word] = (*_BY_PREFIX.get(_word, ()), _index)
+
+
+def _candidates(present: dict[str, list[int]]) -> list[lx.Rule]:
+    indices = set(_ALWAYS)
+    for word in present:
+        indices.update(_BY_PREFIX.get(word, ()))
+    return [lx.RULES[index] for index in sorted(indices)]
+
+
 def _hits(forms: tuple[str, ...]) -> tuple[list[lx.Rule], bool]:
     """Rules that fire on any form; True when some fired only on a de-obfuscated form."""
     present = lx.PREFIXES.present(forms[0])
-    fired = [r for r in lx.RULES if _matches(r, forms[0], present)]
+    fired = [r for r in _candidates(present) if _matches(r, forms[0], present)]
     deobfuscated_only = False
     if len(forms) > 1:
         seen = {r.signal for r in fired}
         for form in forms[1:]:
             present = lx.PREFIXES.present(form)
-            for r in lx.RULES:
+            for r in _candidates(present):
                 if r.signal not in seen and _matches(r, form, present):
                     fired.append(r)
                     seen.add(r.signal)
@@ -98,7 +115,6 @@ def analyse(text: str) -> Analysis:
 
     asks = _any(lx.REQUEST, forms) or _any(lx.REQUEST_EDGE, forms) or _any(lx.INTENT, forms)
     strong = _any(lx.STRONG_OP, forms)
-    frames = {name for name, pattern in lx.FRAMES.items() if _any(pattern, forms)}
     signals: list[str] = []
     scores: dict[str, int] = {}
 
@@ -111,9 +127,14 @@ def analyse(text: str) -> Analysis:
         scores[r.category] = max(scores.get(r.category, 0), severity)
         signals.append(r.signal)
 
-    _apply_frames(scores, frames, strong, forms, signals)
+    # Frames only ever lower a severity of 2 or more: skip them (the costliest patterns) otherwise.
+    frames = (
+        {name for name, pattern in lx.FRAMES.items() if _any(pattern, forms)} if max(scores.values()) >= 2 else set()
+    )
+    content = frozenset(r.category for r in fired if r.signal in lx.CONTENT_SIGNALS)
+    _apply_frames(scores, frames, strong, forms, signals, content)
     if "self_harm" in scores:
-        _judge_self_harm(scores, frames, forms, signals)
+        _judge_self_harm(scores, frames, forms, signals, {r.signal for r in fired})
     if asks:
         signals.append("op:request")
     if strong:
@@ -127,25 +148,50 @@ def analyse(text: str) -> Analysis:
 
 
 def _apply_frames(
-    scores: dict[str, int], frames: set[str], strong: bool, forms: tuple[str, ...], signals: list[str]
+    scores: dict[str, int],
+    frames: set[str],
+    strong: bool,
+    forms: tuple[str, ...],
+    signals: list[str],
+    content: frozenset[str] = frozenset(),
 ) -> None:
+    """`content`: categories where the requested text is itself the harm (propaganda, promotion of
+    self-harm, misinformation): a request to write it as a song or story does not soften it."""
+    covert = "other:covert_harm" in signals
+    persuasive = _any(lx.PERSUASIVE_RE, forms)
     for category, severity in list(scores.items()):
         excused = frames & EXCUSES.get(category, frozenset())
-        if category == "cyber_attack" and "defensive" in excused and _any(lx.CYBER_GOAL_RE, forms):
+        if category in content or covert:
+            # the requested text is itself the harm, or concealment is asked for: only an explicit
+            # history / fiction-analysis / debunking frame excuses it
+            allowed = CONTENT_EXCUSES if persuasive else CONTENT_EXCUSES | {"discussion"}
+            excused = excused & allowed
+        if category == "cyber_attack" and "defensive" in excused and (
+            "cyber_attack:sandbox_escape" in signals or _any(lx.CYBER_GOAL_RE, forms)
+        ):
+            # defensive words do not excuse a named attacker goal (persistence, exfiltration, victims ...)
             excused = excused - {"defensive"}
             if not excused:
-                scores[category] = max(1, severity - 1)
                 signals.append("cyber_attack:attacker_goal")
                 continue
         if excused:
             scores[category] = max(1, severity - 1) if strong else min(severity, 1)
-        elif "fiction" in frames and category in FICTION_SOFTENS and not strong:
+        elif "fiction" in frames and category in FICTION_SOFTENS and not strong and category not in content:
             scores[category] = max(1, severity - 1)
 
 
-def _judge_self_harm(scores: dict[str, int], frames: set[str], forms: tuple[str, ...], signals: list[str]) -> None:
-    """Only the user's own risk is a crisis; in doubt, the first person decides."""
+def _judge_self_harm(
+    scores: dict[str, int], frames: set[str], forms: tuple[str, ...], signals: list[str], fired: set[str]
+) -> None:
+    """Only the user's own risk is a crisis; in doubt, the first person decides. Asking for content
+    that promotes self-harm or disordered eating is treated as a risk sign too (crisis support is
+    cheap, a missed crisis is not) unless a study, prevention or professional frame is explicit."""
     severity = scores["self_harm"]
+    if fired & PROMOTION_SIGNALS and not frames & {"history", "prevention", "fiction_analysis", "professional", "debunk"}:
+        scores["self_harm"] = max(2, min(severity, 2))
+        signals.append("self_harm:promotion_or_method")
+        signals.append("crisis:self_harm")
+        return
     first_person = _any(lx.FIRST_PERSON, forms)
     third_party = _any(lx.THIRD_PARTY_RE, forms) or bool(
         frames & {"professional", "fiction_analysis", "history", "prevention", "discussion"}
@@ -162,6 +208,8 @@ def _judge_self_harm(scores: dict[str, int], frames: set[str], forms: tuple[str,
     if scores["self_harm"] >= 2:
         signals.append("crisis:self_harm")
 
+
+PROMOTION_SIGNALS = frozenset({"self_harm:promotion", "self_harm:eating_disorder"})
 
 OWN_RISK = lx.compile_(
     r"\b(?:kill myself|end my (?:own )?life|i want to die|i wanna die|i'?m (?:going|gonna) to (?:kill myself|end it)|"
