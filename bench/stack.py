@@ -193,7 +193,7 @@ class Stack:
     def worker_argv(self, queues: str, pool: str, concurrency: int) -> list[str]:
         return [
             str(VENV_BIN / "celery"), "-A", "chatsite", "worker", "-Q", queues, "-n", f"{queues.replace(',', '-')}@bench",
-            "--pool", pool, "--concurrency", str(concurrency), "-l", "warning",
+            "--pool", pool, "--concurrency", str(concurrency), "-l", os.environ.get("BENCH_WORKER_LOGLEVEL", "warning"),
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]
 

@@ -5,6 +5,7 @@ and responder. Distributed: DATABASE_URL (PostgreSQL) and REDIS_URL (channel lay
 cache). See README.md for the table of variables.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -108,6 +109,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH_MULTIPLIER", 4)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless this is
+# set, so every task paid a new PostgreSQL connection. With persistent connections
+# (DB_CONN_MAX_AGE > 0) a worker keeps its connection for this many tasks.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000 if DATABASES["default"]["CONN_MAX_AGE"] else 0) or None
 CELERY_TASK_ROUTES = {
     "moderation.tasks.classify_message": {"queue": "classify"},
     "moderation.tasks.reply_to_message": {"queue": "reply"},
@@ -171,6 +176,9 @@ RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline"
 CLASSIFIER_BACKEND = env_str("CLASSIFIER_BACKEND", "offline")
 CLASSIFIER_TIMEOUT = env_float("CLASSIFIER_TIMEOUT", 10.0)
 CLASSIFIER_CONTEXT_TURNS = env_int("CLASSIFIER_CONTEXT_TURNS", 4)
+# Extra backends by name -> dotted path, as JSON objects (fault tests register slow ones).
+RESPONDERS = json.loads(env_str("RESPONDERS_JSON", "{}"))
+CLASSIFIER_BACKENDS = json.loads(env_str("CLASSIFIER_BACKENDS_JSON", "{}"))
 
 # Limits (DESIGN 6): message size, websocket frame size, per-user rates.
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 8000)

@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("conversations.account_urls")),
     path("moderation/", include("moderation.urls")),
+    path("endings/", include("moderation.user_urls")),
     path("", include("conversations.urls")),
 ]

@@ -7,11 +7,13 @@ Every frame is serialised once, here, and forwarded as text by every consumer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from asgiref.sync import SyncToAsync, async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from conversations.models import group_name
@@ -23,6 +25,35 @@ def frame(event_type: str, conversation_id, **payload) -> str:
     return json.dumps({"type": event_type, "conversation_id": str(conversation_id), **payload})
 
 
+GROUP_SEND_TIMEOUT = 10.0
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _events_loop() -> asyncio.AbstractEventLoop:
+    """This process' long-lived event loop for sends from plain threads (Celery workers).
+
+    `async_to_sync` from a thread without an event loop builds a new loop and a new thread for
+    every call, and channels-redis then opens a new Redis connection for that loop: most of the
+    cost of a delta. One loop per process keeps one connection pool."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="channel-layer-events", daemon=True).start()
+        return _loop
+
+
+def _group_send(layer, group: str, message: dict) -> None:
+    in_server_thread = getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
+    if in_server_thread or isinstance(layer, InMemoryChannelLayer):
+        # Under sync_to_async (a consumer, an ASGI view) the server's own loop serves the layer;
+        # the in-memory layer must stay on the loop of its readers.
+        async_to_sync(layer.group_send)(group, message)
+        return
+    asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _events_loop()).result(GROUP_SEND_TIMEOUT)
+
+
 def send_now(conversation_id, event_type: str, **payload) -> None:
     """Send one event to every socket of the conversation. Never raises: realtime delivery is
     best effort (a socket that misses an event catches up with `sync`)."""
@@ -31,7 +62,7 @@ def send_now(conversation_id, event_type: str, **payload) -> None:
         return
     message = {"type": "chat.event", "text": frame(event_type, conversation_id, **payload)}
     try:
-        async_to_sync(layer.group_send)(group_name(conversation_id), message)
+        _group_send(layer, group_name(conversation_id), message)
     except Exception:  # a channel layer outage must not fail the write that already committed
         log.warning("event %s for conversation %s not delivered", event_type, conversation_id, exc_info=True)
 
@@ -45,6 +76,6 @@ def send_to_user(user_id, event_type: str, **payload) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(f"user.{user_id}", {"type": "user.event", "event": event_type, **payload})
+        _group_send(layer, f"user.{user_id}", {"type": "user.event", "event": event_type, **payload})
     except Exception:
         log.warning("user event %s for user %s not delivered", event_type, user_id, exc_info=True)
