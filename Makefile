@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve worker test test-fast lint format bench soak screenshot clean
+.PHONY: help run serve worker test test-fast lint format bench bench-quick soak screenshot clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ format: $(VENV)/.installed-dev ## ruff format
 
 bench: $(VENV)/.installed-dev ## Benchmarks on the distributed stack; writes docs/benchmarks.md
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-dev ## A shorter bench (about 2 minutes); writes docs/benchmarks.md
+	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 screenshot: $(VENV)/.installed-dev ## Refresh docs/screenshot-chat.png from the browser test
 	CHATSITE_SCREENSHOT=$(CURDIR)/docs/screenshot-chat.png $(PY) -m pytest tests/browser/test_chat.py -k "edit_switch" -q

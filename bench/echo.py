@@ -54,9 +54,17 @@ class EchoConsumer(AsyncWebsocketConsumer):
             "client_id": event["client_id"],
             "created_at": created_at,
         }
-        reply = {"id": reply_id, "parent_id": user_id, "role": "assistant", "content": event["content"],
-                 "client_id": None, "created_at": created_at}
-        await self.send(text_data=json.dumps({"type": "message.created", "conversation_id": "echo", "message": user_message}))
+        reply = {
+            "id": reply_id,
+            "parent_id": user_id,
+            "role": "assistant",
+            "content": event["content"],
+            "client_id": None,
+            "created_at": created_at,
+        }
+        await self.send(
+            text_data=json.dumps({"type": "message.created", "conversation_id": "echo", "message": user_message})
+        )
         await self.send(
             text_data=json.dumps(
                 {"type": "assistant.completed", "conversation_id": "echo", "message": reply, "action": "answer"}

@@ -1,6 +1,8 @@
 """The benches that are not websocket loads: the offline classifier through its command, and the
 backtest and console scripts other engineers own (run when present, else "not yet available")."""
 
+# ruff: noqa: S603 (the bench starts fixed local commands: the project's own tools)
+
 from __future__ import annotations
 
 import json
@@ -26,7 +28,11 @@ def classifier(env: dict, progress) -> list[dict]:
         try:
             done = subprocess.run(
                 [sys.executable, "manage.py", "evaluate_classifier", str(path), "--backend", "offline", "--json"],
-                cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
         except subprocess.TimeoutExpired:
             rows.append({"dataset": name, "status": "timed out after 600 s"})
@@ -36,7 +42,9 @@ def classifier(env: dict, progress) -> list[dict]:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             rows.append({"dataset": name, "status": f"failed: {tail[0][:200]}"})
             continue
-        rows.append({"dataset": name, "status": "ok", **{k: report.get(k) for k in ("rows", "p50_ms", "p99_ms", "rows_per_s")}})
+        rows.append(
+            {"dataset": name, "status": "ok", **{k: report.get(k) for k in ("rows", "p50_ms", "p99_ms", "rows_per_s")}}
+        )
     return rows
 
 
@@ -71,5 +79,15 @@ def optional_script(script: str, env: dict, progress, timeout: float = 900) -> d
     elapsed = time.perf_counter() - started
     report = _last_json(done.stdout)
     tail = "\n".join(done.stdout.strip().splitlines()[-15:])
-    status = "ok" if done.returncode == 0 else f"exit {done.returncode}: {(done.stderr.strip().splitlines() or [''])[-1][:200]}"
-    return {"status": status, "script": f"scripts/{script}", "elapsed_s": round(elapsed, 1), "json": report, "tail": tail}
+    status = (
+        "ok"
+        if done.returncode == 0
+        else f"exit {done.returncode}: {(done.stderr.strip().splitlines() or [''])[-1][:200]}"
+    )
+    return {
+        "status": status,
+        "script": f"scripts/{script}",
+        "elapsed_s": round(elapsed, 1),
+        "json": report,
+        "tail": tail,
+    }

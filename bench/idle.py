@@ -7,6 +7,8 @@ import asyncio
 import json
 import time
 
+from websockets.exceptions import ConnectionClosed
+
 from bench.load import Session, percentile, ws_connect
 from bench.stack import rss_kib
 
@@ -37,12 +39,15 @@ async def idle_ramp(sessions: list[Session], *, server_pid: int, target: int, pr
             batch = await asyncio.gather(*(one(i) for i in range(first, min(target, first + BATCH))))
             sockets.extend(ws for ws in batch if ws is not None)
             if (first + BATCH) % 500 == 0 or first + BATCH >= target:
-                progress(f"  idle ramp: {len(sockets)} open, {failures} failed, server RSS {rss_kib(server_pid) / 1024:.0f} MiB")
+                progress(
+                    f"  idle ramp: {len(sockets)} open, {failures} failed, "
+                    f"server RSS {rss_kib(server_pid) / 1024:.0f} MiB"
+                )
         ramp_s = time.perf_counter() - started
         await asyncio.sleep(3)
         rss_after = rss_kib(server_pid)
-        open_now = sum(1 for ws in sockets if ws.state.name == "OPEN")
         sync_ms = await _sample_sync(sockets[:: max(1, len(sockets) // 50)])
+        open_now = sum(1 for ws in sockets if ws.state.name == "OPEN")
         return {
             "target": target,
             "open": open_now,
@@ -65,13 +70,13 @@ async def _sample_sync(sockets) -> list[float]:
     timings = []
     for ws in sockets:
         started = time.perf_counter()
-        await ws.send(json.dumps({"type": "sync"}))
         try:
+            await ws.send(json.dumps({"type": "sync"}))
             while True:
                 frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
                 if frame.get("type") == "conversation.state":
                     timings.append((time.perf_counter() - started) * 1000)
                     break
-        except (TimeoutError, asyncio.TimeoutError):
-            continue
+        except (TimeoutError, ConnectionClosed):
+            continue  # counted as not open below
     return timings

@@ -240,7 +240,9 @@ async def _warm_up(sockets: list[UserSocket], rounds: int = 3) -> None:
         await asyncio.wait(futures, timeout=REPLY_TIMEOUT)
 
 
-async def steady_rate(sessions: list[Session], *, echo: bool, rate: float, duration: float, progress) -> Result:
+async def steady_rate(
+    sessions: list[Session], *, echo: bool, rate: float, duration: float, progress, on_start=None
+) -> Result:
     """Load (a): every user sends `rate` messages a second, open loop, the users' starts spread
     evenly over the first period."""
     label = "echo" if echo else "chatsite"
@@ -248,6 +250,8 @@ async def steady_rate(sessions: list[Session], *, echo: bool, rate: float, durat
     sockets = await _sockets(sessions, echo, warm)
     try:
         await _warm_up(sockets)
+        if on_start is not None:
+            on_start()  # the measured part begins
         result = Result(label, f"{len(sessions)} users x {rate:g} msg/s, {duration:g} s")
         for s in sockets:
             s.result = result
@@ -274,13 +278,17 @@ async def steady_rate(sessions: list[Session], *, echo: bool, rate: float, durat
         await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
 
 
-async def as_fast_as_answered(sessions: list[Session], *, echo: bool, duration: float, progress) -> Result:
+async def as_fast_as_answered(
+    sessions: list[Session], *, echo: bool, duration: float, progress, on_start=None
+) -> Result:
     """Load (b): every user sends its next message as soon as the previous one is answered."""
     label = "echo" if echo else "chatsite"
     warm = Result(label, "warm-up")
     sockets = await _sockets(sessions, echo, warm)
     try:
         await _warm_up(sockets)
+        if on_start is not None:
+            on_start()  # the measured part begins
         result = Result(label, f"{len(sessions)} users, closed loop, {duration:g} s")
         for s in sockets:
             s.result = result

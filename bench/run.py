@@ -5,6 +5,8 @@ Phases: services and bench database -> stack -> load (a) chatsite and echo -> lo
 and echo -> idle ramp on one server process -> stack down -> offline classifier -> backtest and
 console scripts when present -> report. `--quick` shortens every phase (make bench-quick)."""
 
+# ruff: noqa: S603 (the bench starts fixed local commands: the project's own tools)
+
 from __future__ import annotations
 
 import argparse
@@ -14,12 +16,11 @@ import shlex
 import signal
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench import extras, load, report
 from bench.idle import idle_ramp
 from bench.stack import (
-    FIRST_PORT,
     LOG_DIR,
     Config,
     Stack,
@@ -51,10 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--idle", type=int, default=2000, help="idle sockets on one server process (0: skip)")
     p.add_argument("--servers", type=int, default=2)
     p.add_argument("--server", choices=("uvicorn", "daphne"), default="uvicorn")
-    p.add_argument("--classify-pool", default="solo")
-    p.add_argument("--classify-concurrency", type=int, default=1)
-    p.add_argument("--reply-pool", default="solo")
-    p.add_argument("--reply-concurrency", type=int, default=1)
+    # Chosen by measurement (docs/benchmarks.md): threads x4 beat solo and prefork x2 on 2 cores.
+    p.add_argument("--classify-pool", default="threads")
+    p.add_argument("--classify-concurrency", type=int, default=4)
+    p.add_argument("--reply-pool", default="threads")
+    p.add_argument("--reply-concurrency", type=int, default=4)
     p.add_argument("--combined-worker", action="store_true", help="one worker process on both queues")
     p.add_argument("--conn-max-age", type=int, default=600, help="DB_CONN_MAX_AGE for every process")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment")
@@ -65,8 +67,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", default="", metavar="DIR", help="py-spy record every server and worker during load (b)")
     p.add_argument("--keep-db", action="store_true", help="leave the bench database for inspection")
     args = p.parse_args(argv)
-    if args.quick:
-        args.duration_a, args.duration_b, args.idle = 10.0, 8.0, min(args.idle, 500)
+    if args.quick:  # shorter phases, unless given explicitly
+        given = set(argv if argv is not None else sys.argv[1:])
+        if "--duration-a" not in given:
+            args.duration_a = 10.0
+        if "--duration-b" not in given:
+            args.duration_b = 8.0
+        if "--idle" not in given:
+            args.idle = min(args.idle, 500)
     return args
 
 
@@ -96,7 +104,7 @@ async def run_loads(args, stack: Stack, phases: set[str], results: dict) -> None
 
     async def fresh_conversations() -> list:
         ids = await asyncio.gather(*(asyncio.to_thread(load.conversation_create, s) for s in sessions))
-        for session, conversation_id in zip(sessions, ids):
+        for session, conversation_id in zip(sessions, ids, strict=True):
             session.conversation_id = conversation_id
         return sessions
 
@@ -105,9 +113,16 @@ async def run_loads(args, stack: Stack, phases: set[str], results: dict) -> None
         for echo in (False, True) if not args.no_echo else (False,):
             label = "echo" if echo else "chatsite"
             log(f"load (a) {label}: {args.users} users x {args.rate:g} msg/s for {args.duration_a:g} s")
-            r = await load.steady_rate(await fresh_conversations(), echo=echo, rate=args.rate,
-                                       duration=args.duration_a, progress=log)
-            results["load_a"][label] = r.as_dict()
+            cpu = {}
+            r = await load.steady_rate(
+                await fresh_conversations(),
+                echo=echo,
+                rate=args.rate,
+                duration=args.duration_a,
+                progress=log,
+                on_start=lambda cpu=cpu: cpu.update(stack.cpu_seconds()),
+            )
+            results["load_a"][label] = {**r.as_dict(), "cpu_ms_per_msg": _cpu_per_message(stack, cpu, r)}
             _print_result(r)
     if "b" in phases:
         results["load_b"] = {}
@@ -116,9 +131,15 @@ async def run_loads(args, stack: Stack, phases: set[str], results: dict) -> None
             log(f"load (b) {label}: {args.users} users, next send on answer, {args.duration_b:g} s")
             if args.profile and not echo:
                 profilers = profile_start(stack, args.profile, args.duration_b)
-            r = await load.as_fast_as_answered(await fresh_conversations(), echo=echo, duration=args.duration_b,
-                                               progress=log)
-            results["load_b"][label] = r.as_dict()
+            cpu = {}
+            r = await load.as_fast_as_answered(
+                await fresh_conversations(),
+                echo=echo,
+                duration=args.duration_b,
+                progress=log,
+                on_start=lambda cpu=cpu: cpu.update(stack.cpu_seconds()),
+            )
+            results["load_b"][label] = {**r.as_dict(), "cpu_ms_per_msg": _cpu_per_message(stack, cpu, r)}
             _print_result(r)
             if args.profile and not echo:
                 for profiler in profilers:
@@ -143,17 +164,41 @@ def profile_start(stack: Stack, directory: str, duration: float) -> list:
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    pids = {f"server-{port}": pid for port, pid in zip(stack.ports, stack.server_pids())}
+    pids = {f"server-{port}": pid for port, pid in zip(stack.ports, stack.server_pids(), strict=True)}
     pids.update(stack.worker_pids())
     spy = str(Path(sys.executable).parent / "py-spy")
     return [
         subprocess.Popen(
-            [spy, "record", "--subprocesses", "--idle", "-r", "200", "-d", str(int(duration) + 3), "-p", str(pid),
-             "-f", "raw", "-o", str(out / f"{name}.txt")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                spy,
+                "record",
+                "--subprocesses",
+                "--gil",
+                "-r",
+                "200",
+                "-d",
+                str(int(duration) + 3),
+                "-p",
+                str(pid),
+                "-f",
+                "raw",
+                "-o",
+                str(out / f"{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for name, pid in pids.items()
     ]
+
+
+def _cpu_per_message(stack: Stack, before: dict, r: load.Result) -> dict:
+    """CPU milliseconds per answered message, by role, over the measured part of a load."""
+    after = stack.cpu_seconds()
+    answered = max(1, len(r.completed_ms))
+    per = {k: round((after[k] - before[k]) * 1000 / answered, 2) for k in after}
+    log(f"  CPU per answered message (ms): {per}")
+    return per
 
 
 def _print_result(r: load.Result) -> None:
@@ -174,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     command = "make bench" + (f" BENCH_ARGS={shlex.quote(' '.join(sys.argv[1:]))}" if len(sys.argv) > 1 else "")
     results: dict = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
         "machine": report.machine(),
         "versions": report.versions(),
@@ -194,13 +239,19 @@ def main(argv: list[str] | None = None) -> int:
             stack.start()
             try:
                 asyncio.run(run_loads(args, stack, phases, results), debug=False)
+            except Exception as error:  # report what was measured, with the failure
+                log(f"load phases failed: {error!r} (see {LOG_DIR}/)")
+                results.setdefault("errors", []).append(f"load phases: {error!r}")
             finally:
                 log("phase: stack down")
                 stack.close()
         env = stack.env()
         if "classifier" in phases:
             log("phase: offline classifier")
-            results["classifier"] = extras.classifier(env, log)
+            try:
+                results["classifier"] = extras.classifier(env, log)
+            except Exception as error:
+                results.setdefault("errors", []).append(f"classifier: {error!r}")
         if "scripts" in phases:
             log("phase: backtest and console scripts")
             results["backtest"] = extras.optional_script("bench_backtest.py", env, log)

@@ -2,6 +2,8 @@
 processes and one Celery worker per queue. Every process is started in its own process group and
 killed with it (`Stack.close`), so nothing outlives the bench."""
 
+# ruff: noqa: S603, S607 (the bench starts fixed local commands: the project's own tools)
+
 from __future__ import annotations
 
 import os
@@ -53,8 +55,19 @@ def ensure_services() -> None:
     if not port_open(6379):
         log("Redis is down: starting it")
         subprocess.run(
-            ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "",
-             "--appendonly", "no"],
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             check=True,
         )
         _wait(lambda: port_open(6379), "Redis", 15)
@@ -100,10 +113,10 @@ def database_drop() -> None:
 class Config:
     servers: int = 2
     server: str = "uvicorn"  # or daphne
-    classify_pool: str = "solo"
-    classify_concurrency: int = 1
-    reply_pool: str = "solo"
-    reply_concurrency: int = 1
+    classify_pool: str = "threads"
+    classify_concurrency: int = 4
+    reply_pool: str = "threads"
+    reply_concurrency: int = 4
     combined_worker: bool = False  # one worker process consuming both queues
     conn_max_age: int = 600
     extra_env: dict = field(default_factory=dict)
@@ -182,19 +195,57 @@ class Stack:
 
     def server_argv(self, port: int) -> list[str]:
         if self.config.server == "daphne":
-            return [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "--ping-interval", "20",
-                    "chatsite.asgi:application"]
+            return [
+                str(VENV_BIN / "daphne"),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "--ping-interval",
+                "20",
+                "chatsite.asgi:application",
+            ]
         return [
-            str(VENV_BIN / "uvicorn"), "chatsite.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--no-access-log",
-            "--log-level", "warning", "--ws-max-size", str(64 * 1024 + 1024), "--lifespan", "off",
+            str(VENV_BIN / "uvicorn"),
+            "chatsite.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--ws",
+            "websockets",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--ws-max-size",
+            str(64 * 1024 + 1024),
+            "--lifespan",
+            "off",
         ]
 
     def worker_argv(self, queues: str, pool: str, concurrency: int) -> list[str]:
         return [
-            str(VENV_BIN / "celery"), "-A", "chatsite", "worker", "-Q", queues, "-n", f"{queues.replace(',', '-')}@bench",
-            "--pool", pool, "--concurrency", str(concurrency), "-l", os.environ.get("BENCH_WORKER_LOGLEVEL", "warning"),
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            str(VENV_BIN / "celery"),
+            "-A",
+            "chatsite",
+            "worker",
+            "-Q",
+            queues,
+            "-n",
+            f"{queues.replace(',', '-')}@bench",
+            "--pool",
+            pool,
+            "--concurrency",
+            str(concurrency),
+            "-l",
+            os.environ.get("BENCH_WORKER_LOGLEVEL", "warning"),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ]
 
     def start(self) -> None:
@@ -243,6 +294,13 @@ class Stack:
     def worker_pids(self) -> dict[str, int]:
         return {n: p.pid for n, p in self.processes.items() if n.startswith("worker")}
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU used so far by the servers, the workers and this process (the load client)."""
+        servers = sum(tree_cpu_seconds(pid) for pid in self.server_pids())
+        workers = sum(tree_cpu_seconds(pid) for pid in self.worker_pids().values())
+        client = sum(os.times()[:2])  # this process only: its children are the servers and workers
+        return {"servers": servers, "workers": workers, "client": client}
+
     def close(self) -> None:
         for process in self.processes.values():
             _kill_group(process, signal.SIGTERM)
@@ -283,6 +341,20 @@ def tree_rss_kib(pid: int) -> int:
                 total += tree_rss_kib(int(child))
             except (FileNotFoundError, ProcessLookupError):
                 pass
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its live children (prefork pools), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        for child in children.read_text().split():
+            total += tree_cpu_seconds(int(child))
     return total
 
 

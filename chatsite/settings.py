@@ -176,6 +176,9 @@ RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline"
 CLASSIFIER_BACKEND = env_str("CLASSIFIER_BACKEND", "offline")
 CLASSIFIER_TIMEOUT = env_float("CLASSIFIER_TIMEOUT", 10.0)
 CLASSIFIER_CONTEXT_TURNS = env_int("CLASSIFIER_CONTEXT_TURNS", 4)
+# Each worker process remembers the active policy version this long (seconds), instead of reading
+# it for every message; a publication reaches every worker within this delay. 0: read every time.
+POLICY_CACHE_SECONDS = env_float("POLICY_CACHE_SECONDS", 2.0 if REDIS_URL else 0.0)
 # Extra backends by name -> dotted path, as JSON objects (fault tests register slow ones).
 RESPONDERS = json.loads(env_str("RESPONDERS_JSON", "{}"))
 CLASSIFIER_BACKENDS = json.loads(env_str("CLASSIFIER_BACKENDS_JSON", "{}"))
@@ -199,5 +202,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # The SDK and its HTTP client log request bodies (message text) at DEBUG: never below WARNING.
+        **{name: {"level": "WARNING"} for name in ("anthropic", "httpx", "httpx2", "httpcore")},
+    },
 }

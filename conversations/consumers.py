@@ -23,6 +23,14 @@ CLOSE_SESSION_ENDED = 4403
 CLOSE_TOO_BIG = 1009
 
 
+def _in_db_thread(function):
+    """`database_sync_to_async` on the shared thread pool: Channels' default (thread sensitive)
+    runs every socket's database work of a process on ONE thread, one call after the other, so
+    a busy process queued its sockets' messages there. The frames of one socket stay in order
+    (the consumer awaits each), and the conversation row lock orders writes across sockets."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 def _state(user, conversation_id) -> dict:
     conversation = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id)
     return selectors.conversation_state(conversation=conversation)
@@ -43,6 +51,14 @@ def _post(user, conversation_id, frame: dict) -> dict | None:
     return {"message": selectors.message_payload(posted.message)}
 
 
+def _post_if_alive(scope, conversation_id, frame: dict) -> tuple[bool, dict | None]:
+    """The session check and the post in one trip to the database thread: (False, None) when the
+    session has ended (nothing is posted), else (True, `_post`'s answer)."""
+    if not _session_alive(scope):
+        return False, None
+    return True, _post(scope["user"], conversation_id, frame)
+
+
 class ConversationConsumer(AsyncWebsocketConsumer):
     conversation_id: str | None = None
 
@@ -53,9 +69,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             return
         raw_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         try:
-            conversation = await database_sync_to_async(selectors.conversation_get_for_user)(
-                user=user, conversation_id=raw_id
-            )
+            conversation = await _in_db_thread(selectors.conversation_get_for_user)(user=user, conversation_id=raw_id)
         except NotFound as error:
             # Missing and foreign conversations are refused the same way.
             await self.accept()
@@ -79,7 +93,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self._send_error(Invalid("Frames must be JSON text."))
             return
-        if len(text_data) > settings.CHAT_MAX_FRAME_BYTES:
+        if _frame_bytes(text_data) > settings.CHAT_MAX_FRAME_BYTES:
             await self._send_error(TooLong(f"Frames are limited to {settings.CHAT_MAX_FRAME_BYTES:,} bytes."))
             await self.close(code=CLOSE_TOO_BIG)
             return
@@ -104,16 +118,15 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self._send_error(ChatError("Something went wrong on our side; please retry."), code="unavailable")
 
     async def _message_send(self, frame: dict) -> None:
-        user = self.scope["user"]
-        if not await database_sync_to_async(_session_alive)(self.scope):
+        alive, resend = await _in_db_thread(_post_if_alive)(self.scope, self.conversation_id, frame)
+        if not alive:
             await self.close(code=CLOSE_SESSION_ENDED)
             return
-        resend = await database_sync_to_async(_post)(user, self.conversation_id, frame)
         if resend is not None:
             await self._send("message.created", **resend)
 
     async def _send_state(self, frame: dict) -> None:
-        state = await database_sync_to_async(_state)(self.scope["user"], self.conversation_id)
+        state = await _in_db_thread(_state)(self.scope["user"], self.conversation_id)
         await self._send("conversation.state", **{k: v for k, v in state.items() if k != "conversation_id"})
 
     async def _send(self, event_type: str, **payload) -> None:
@@ -123,9 +136,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         payload = error.as_payload()
         if code:
             payload["code"] = code
-        await self.send(
-            text_data=json.dumps({"type": "error", "conversation_id": self.conversation_id, **payload})
-        )
+        await self.send(text_data=json.dumps({"type": "error", "conversation_id": self.conversation_id, **payload}))
 
     # Channel layer events.
     async def chat_event(self, event: dict) -> None:
@@ -136,6 +147,14 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             session = self.scope.get("session")
             if event.get("session_key") in (None, getattr(session, "session_key", None)):
                 await self.close(code=CLOSE_SESSION_ENDED)
+
+
+def _frame_bytes(text: str) -> int:
+    """The frame's size in bytes (the limit is in bytes; a character takes up to four). Encoding
+    is skipped when the character count alone decides."""
+    if len(text) * 4 <= settings.CHAT_MAX_FRAME_BYTES or len(text) > settings.CHAT_MAX_FRAME_BYTES:
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _session_alive(scope) -> bool:

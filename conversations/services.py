@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -38,23 +39,33 @@ def _lock_conversation(conversation_id) -> Conversation:
         raise NotFound() from None
 
 
-def _active_notice_child(message_id) -> Message | None:
-    return (
-        Message.objects.filter(parent_id=message_id, role=Message.Role.NOTICE, ending__reopened_at__isnull=True)
-        .only("id")
-        .first()
+def _lock_conversation_of(message_id, role: str | None = None) -> Conversation | None:
+    """Lock the conversation of a message (of `role`, when given); None when there is no such
+    message. Only the conversation row is locked, as `_lock_conversation` does."""
+    messages = {"messages__id": message_id}
+    if role is not None:
+        messages["messages__role"] = role
+    return Conversation.objects.select_for_update(of=("self",)).filter(**messages).first()
+
+
+def _with_lock_state(messages):
+    """`messages` annotated with their lock state (see `_is_locked`), so that the resend check,
+    the parent and its lock state come back in one query."""
+    return messages.annotate(
+        open_notice_child=Exists(
+            Message.objects.filter(parent_id=OuterRef("pk"), role=Message.Role.NOTICE, ending__reopened_at__isnull=True)
+        ),
+        notice_reopened_at=Subquery(Ending.objects.filter(notice_id=OuterRef("pk")).values("reopened_at")[:1]),
     )
 
 
-def _check_parent_open(parent: Message) -> None:
+def _is_locked(parent: Message) -> bool:
     """Nothing is appended after a notice whose ending is not reopened, nor beside one (a new child
-    of the message the notice closed would continue the ended branch without editing)."""
+    of the message the notice closed would continue the ended branch without editing). `parent`
+    comes from `_with_lock_state`."""
     if parent.role == Message.Role.NOTICE:
-        ending = Ending.objects.filter(notice_id=parent.id).only("reopened_at").first()
-        if ending is None or ending.reopened_at is None:
-            raise Locked()
-    elif _active_notice_child(parent.id) is not None:
-        raise Locked()
+        return parent.notice_reopened_at is None
+    return parent.open_notice_child
 
 
 def clean_content(content: object) -> str:
@@ -94,7 +105,11 @@ def message_post(*, user, conversation_id, content: object, client_id: object, p
     except (Invalid, TooLong) as error:
         error.client_id = client_text
         raise
-    conversation_uuid = parse_uuid(conversation_id)
+    try:
+        conversation_uuid = parse_uuid(conversation_id)
+    except NotFound as error:  # a malformed id answers exactly like a missing one
+        error.client_id = client_text
+        raise
     parent_uuid = None
     if parent_id is not None:
         try:
@@ -106,7 +121,10 @@ def message_post(*, user, conversation_id, content: object, client_id: object, p
         conversation = Conversation.objects.select_for_update().filter(id=conversation_uuid).first()
         if conversation is None or conversation.owner_id != user.pk:
             raise NotFound(client_id=client_text)
-        existing = Message.objects.filter(conversation=conversation, client_id=client_uuid).first()
+        # The resend check and the parent (with its lock state) in one query.
+        lookup = Q(client_id=client_uuid) if parent_uuid is None else Q(client_id=client_uuid) | Q(id=parent_uuid)
+        found = list(_with_lock_state(Message.objects.filter(lookup, conversation=conversation)))
+        existing = next((m for m in found if m.client_id == client_uuid), None)
         if existing is not None:
             return Posted(existing, created=False)
         limit, window = settings.CHAT_RATE_LIMIT
@@ -119,14 +137,11 @@ def message_post(*, user, conversation_id, content: object, client_id: object, p
             )
         parent = None
         if parent_uuid is not None:
-            parent = Message.objects.filter(id=parent_uuid, conversation=conversation).first()
+            parent = next((m for m in found if m.id == parent_uuid), None)
             if parent is None:
                 raise NotFound("No such parent message in this conversation.", client_id=client_text)
-            try:
-                _check_parent_open(parent)
-            except Locked as error:
-                error.client_id = client_text
-                raise
+            if _is_locked(parent):
+                raise Locked(client_id=client_text)
         message = Message.objects.create(
             conversation=conversation,
             parent=parent,
@@ -199,11 +214,11 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
     Safe to call twice; the unique reply-per-parent constraint backs it.
     """
     with transaction.atomic():
-        user_message = Message.objects.filter(id=user_message_id, role=Message.Role.USER).first()
-        if user_message is None:
+        # The conversation row lock, found through the user message (one query for both).
+        conversation = _lock_conversation_of(user_message_id, role=Message.Role.USER)
+        if conversation is None:
             return None
-        _lock_conversation(user_message.conversation_id)
-        reply = Message.objects.filter(parent_id=user_message.id).exclude(role=Message.Role.USER).first()
+        reply = Message.objects.filter(parent_id=user_message_id).exclude(role=Message.Role.USER).first()
         if reply is not None:
             if reply.role == Message.Role.ASSISTANT and reply.status == Message.Status.STREAMING:
                 reply.content = ""
@@ -213,8 +228,8 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
         try:
             with transaction.atomic():
                 return Message.objects.create(
-                    conversation_id=user_message.conversation_id,
-                    parent=user_message,
+                    conversation_id=conversation.id,
+                    parent_id=user_message_id,
                     role=Message.Role.ASSISTANT,
                     status=Message.Status.STREAMING,
                 )
@@ -239,11 +254,10 @@ def assistant_reply_finish(
     active leaf follows the reply when the user was looking at its parent. Idempotent: a reply
     that is no longer streaming is left alone (returns None)."""
     with transaction.atomic():
-        message = Message.objects.filter(id=message_id).first()
-        if message is None:
+        conversation = _lock_conversation_of(message_id)
+        if conversation is None:
             return None
-        conversation = _lock_conversation(message.conversation_id)
-        message.refresh_from_db(fields=["status"])
+        message = Message.objects.get(id=message_id)  # read under the lock: its status is current
         if message.status != Message.Status.STREAMING:
             return None
         message.content = content

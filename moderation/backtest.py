@@ -19,7 +19,9 @@ Limits: the language model is not re-run, so a model request is replayed only wh
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -27,7 +29,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings as django_settings
+from django.db import connection
 from django.db.models import Case, CharField, Value, When
+from django.db.models.functions import Cast
 
 from conversations.models import Ending, Message
 from moderation import intents, policy
@@ -89,34 +93,63 @@ class BacktestResult:
         }
 
 
+def _rows(queryset) -> list[tuple]:
+    """The queryset's rows straight from the database cursor: the ORM builds the SQL, but the
+    per-row conversions (UUID objects, JSON) are skipped, which makes loading 3x faster. Ids stay
+    in the database's own form (hex text on SQLite, UUID on PostgreSQL): they are only compared
+    with each other, and `_id_text` normalises the few that are reported."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _text(column: str) -> Cast:
+    """Ids as text in SQL: strings hash far faster than UUID objects in the replay's dicts, and
+    every query casts the same way, so they compare equal (hex on SQLite, dashed on PostgreSQL)."""
+    return Cast(column, output_field=CharField())
+
+
+def _id_text(value) -> str:
+    return str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(str(value)))
+
+
 def load_history(*, since: datetime | None = None) -> History:
     """Four queries, whatever the size of the history. `since` keeps the conversations created
     at or after it."""
     scope = {"conversation__created_at__gte": since} if since else {}
-    messages = list(
+    messages = _rows(
         Message.objects.filter(**scope)
         .order_by("created_at", "id")
         .annotate(text=Case(When(role=USER, then="content"), default=Value(""), output_field=CharField()))
-        .values_list("id", "conversation_id", "parent_id", "role", "text")
+        .annotate(row_id=_text("id"), row_conversation=_text("conversation_id"), row_parent=_text("parent_id"))
+        .values_list("row_id", "row_conversation", "row_parent", "role", "text")
     )
     preferred = django_settings.CLASSIFIER_BACKEND
     scores: dict = {}
-    classification_scope = {"message__conversation__created_at__gte": since} if since else {}
-    for message_id, backend, row_scores in Classification.objects.filter(**classification_scope).values_list(
-        "message_id", "backend", "scores"
+    nested_scope = {"message__conversation__created_at__gte": since} if since else {}
+    for message_id, backend, row_scores in _rows(
+        Classification.objects.filter(**nested_scope)
+        .annotate(row_message=_text("message_id"))
+        .values_list("row_message", "backend", "scores")
     ):
         # The configured backend's verdict wins; another one stands in (a fallback), as in the pipeline.
         if backend == preferred or message_id not in scores:
-            scores[message_id] = row_scores or {}
+            scores[message_id] = json.loads(row_scores) if isinstance(row_scores, str) else (row_scores or {})
     endings = {
-        notice_id: (str(ending_id), reason, category, reopened_at is not None)
-        for ending_id, notice_id, reason, category, reopened_at in Ending.objects.filter(**scope).values_list(
-            "id", "notice_id", "reason", "category", "reopened_at"
+        notice_id: (_id_text(ending_id), reason, category, reopened_at is not None)
+        for ending_id, notice_id, reason, category, reopened_at in _rows(
+            Ending.objects.filter(**scope)
+            .annotate(row_notice=_text("notice_id"))
+            .values_list("id", "row_notice", "reason", "category", "reopened_at")
         )
     }
-    decision_scope = {"message__conversation__created_at__gte": since} if since else {}
     model_end_requests = dict(
-        Decision.objects.filter(model_end_request__isnull=False, **decision_scope).values_list("message_id", "action")
+        _rows(
+            Decision.objects.filter(model_end_request__isnull=False, **nested_scope)
+            .annotate(row_message=_text("message_id"))
+            .values_list("row_message", "action")
+        )
     )
     return History(messages, scores, endings, model_end_requests, since)
 
@@ -139,22 +172,21 @@ def replay_history(
         by_conversation[row[1]].append(row)
     result = BacktestResult(conversations=len(by_conversation))
     actual_anchors: dict = {}  # anchor id -> (conversation id, notice id)
-    parent_of, conversation_of = {}, {}
-    for message_id, conversation_id, parent_id, _role, _text in history.messages:
+    parent_of, conversation_of, role_of = {}, {}, {}
+    for message_id, conversation_id, parent_id, role, _text in history.messages:
         parent_of[message_id] = parent_id
         conversation_of[message_id] = conversation_id
+        role_of[message_id] = role
     for notice_id in history.endings:
         if notice_id in parent_of:
             actual_anchors[parent_of[notice_id]] = notice_id
     result.actual_endings = len(actual_anchors)
 
     draft_anchors: set = set()
-    turn_of_anchor: dict = {}
+    decide = _memoised_decide(settings)
     total = len(by_conversation)
     for done, (conversation_id, rows) in enumerate(by_conversation.items(), start=1):
-        _replay_conversation(
-            conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, turn_of_anchor
-        )
+        _replay_conversation(conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, decide)
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
 
@@ -165,9 +197,9 @@ def replay_history(
         ending_id, reason, category, reopened = history.endings[notice_id]
         result.removed.append(
             EndingChange(
-                conversation_id=str(conversation_of[notice_id]),
-                anchor_id=str(anchor_id),
-                turn=turn_of_anchor.get(anchor_id, 0),
+                conversation_id=_id_text(conversation_of[notice_id]),
+                anchor_id=_id_text(anchor_id),
+                turn=_user_turns_up_to(anchor_id, parent_of, role_of),
                 reason=reason,
                 category=category or "",
                 ending_id=ending_id,
@@ -179,14 +211,38 @@ def replay_history(
     return result
 
 
+def _user_turns_up_to(message_id, parent_of, role_of) -> int:
+    """User turns on the path root -> `message_id` (an ending below an earlier draft ending is
+    never walked, so its turn is counted here)."""
+    turns = 0
+    while message_id is not None:
+        turns += role_of.get(message_id) == USER
+        message_id = parent_of.get(message_id)
+    return turns
+
+
+def _memoised_decide(settings: policy.PolicySettings):
+    """`policy.decide` is pure, and real histories repeat the same (state, turn) pairs endlessly
+    (a calm turn on a calm branch), so one replay remembers its answers: same result, ~3x faster."""
+    memo: dict = {}
+
+    def decide(state: policy.BranchState, turn: policy.TurnInput) -> policy.Decision:
+        key = (state, tuple(sorted(turn.scores.items())), turn.classification_failed, turn.asks_to_end, turn.confirms)
+        decision = memo.get(key)
+        if decision is None:
+            decision = memo[key] = policy.decide(state, turn, settings)
+        return decision
+
+    return decide
+
+
 def _replay_conversation(
-    conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, turn_of_anchor
+    conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, decide
 ) -> None:
     children: dict = defaultdict(list)
     for row in rows:
         children[row[2]].append(row)
     scores = history.scores
-    decide = policy.decide
     initial = policy.BranchState()
     # (row, state before it, user turns before it, action of the user turn it answers)
     stack = [(row, initial, 0, "") for row in reversed(children[None])]
@@ -195,7 +251,6 @@ def _replay_conversation(
         message_id, _conv, _parent, role, text = row
         if role == USER:
             turns += 1
-            turn_of_anchor[message_id] = turns
             result.user_turns += 1
             turn_scores = scores.get(message_id)
             asks, confirms = _intents(text) if text else (False, False)
@@ -205,21 +260,35 @@ def _replay_conversation(
                 asks_to_end=asks,
                 confirms=confirms,
             )
-            decision = decide(state, turn, settings)
+            decision = decide(state, turn)
             if decision.action == "end":
-                _add(result, draft_anchors, actual_anchors, conversation_id, message_id, turns, decision.end_reason,
-                     decision.category)
+                _add(
+                    result,
+                    draft_anchors,
+                    actual_anchors,
+                    conversation_id,
+                    message_id,
+                    turns,
+                    decision.end_reason,
+                    decision.category,
+                )
                 continue
             state, last_action = decision.state, decision.action
         elif role == ASSISTANT:
             if row[2] in history.model_end_requests:
                 accepted, _code = policy.accept_model_end(state, settings)
                 if accepted and last_action not in ("warn", "confirm_end", "crisis_support"):
-                    turn_of_anchor[message_id] = turns
-                    _add(result, draft_anchors, actual_anchors, conversation_id, message_id, turns,
-                         "model_request", state.last_category)
+                    _add(
+                        result,
+                        draft_anchors,
+                        actual_anchors,
+                        conversation_id,
+                        message_id,
+                        turns,
+                        "model_request",
+                        state.last_category,
+                    )
                     continue
-            turn_of_anchor[message_id] = turns
         else:  # a notice: below it only if a moderator reopened it; the pipeline starts afresh there
             state = policy.BranchState(crisis_mode=state.crisis_mode)
         for child in reversed(children.get(message_id, ())):
@@ -231,8 +300,8 @@ def _add(result, draft_anchors, actual_anchors, conversation_id, anchor_id, turn
     if anchor_id not in actual_anchors:
         result.added.append(
             EndingChange(
-                conversation_id=str(conversation_id),
-                anchor_id=str(anchor_id),
+                conversation_id=_id_text(conversation_id),
+                anchor_id=_id_text(anchor_id),
                 turn=turns,
                 reason=reason or "",
                 category=category or "",

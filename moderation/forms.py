@@ -19,14 +19,23 @@ CATEGORY_FILTER_CHOICES = [("", "any category")] + [(c.name, c.label) for c in t
 
 
 class QueueFilterForm(forms.Form):
-    kind = forms.ChoiceField(required=False, choices=[("", "endings and flags"), ("endings", "endings"), ("flags", "flags")])
+    kind = forms.ChoiceField(
+        required=False, choices=[("", "endings and flags"), ("endings", "endings"), ("flags", "flags")]
+    )
     reason = forms.ChoiceField(required=False, choices=[("", "any reason"), *Ending.Reason.choices])
     category = forms.ChoiceField(required=False, choices=CATEGORY_FILTER_CHOICES)
     review = forms.ChoiceField(
         required=False,
-        choices=[("", "any status"), ("unreviewed", "unreviewed / open"), ("upheld", "upheld"), ("overturned", "overturned")],
+        choices=[
+            ("", "any status"),
+            ("unreviewed", "unreviewed / open"),
+            ("upheld", "upheld"),
+            ("overturned", "overturned"),
+        ],
     )
-    feedback = forms.ChoiceField(required=False, choices=[("", "feedback or not"), ("yes", "has feedback"), ("no", "no feedback")])
+    feedback = forms.ChoiceField(
+        required=False, choices=[("", "feedback or not"), ("yes", "has feedback"), ("no", "no feedback")]
+    )
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -51,7 +60,10 @@ class AuditFilterForm(forms.Form):
 
 class PeriodForm(forms.Form):
     days = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=30, choices=[(7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "a year")]
+        required=False,
+        coerce=int,
+        empty_value=30,
+        choices=[(7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "a year")],
     )
 
     def period(self):

@@ -32,7 +32,17 @@ from django.utils import timezone
 from conversations.exceptions import NotFound
 from conversations.models import Ending, Message
 from moderation import taxonomy
-from moderation.models import AuditEvent, Backtest, CaseClaim, Classification, Decision, Feedback, Flag, PolicyVersion, Review
+from moderation.models import (
+    AuditEvent,
+    Backtest,
+    CaseClaim,
+    Classification,
+    Decision,
+    Feedback,
+    Flag,
+    PolicyVersion,
+    Review,
+)
 
 HIDE_SEVERITY = 2  # user text at or above this severity is hidden until a moderator reveals it
 VERDICTS = (Review.Verdict.UPHELD, Review.Verdict.OVERTURNED)
@@ -57,7 +67,9 @@ def ending_get_for_owner(*, user, ending_id: object) -> Ending:
         ending_uuid = uuid.UUID(str(ending_id))
     except (TypeError, ValueError, AttributeError):
         raise NotFound() from None
-    ending = Ending.objects.select_related("conversation").filter(id=ending_uuid, conversation__owner_id=user.pk).first()
+    ending = (
+        Ending.objects.select_related("conversation").filter(id=ending_uuid, conversation__owner_id=user.pk).first()
+    )
     if ending is None:
         raise NotFound()
     return ending
@@ -68,9 +80,10 @@ def ending_outcome(ending: Ending) -> str | None:
     if ending.reopened_at is not None:
         return "reopened"
     verdict = (
-        Review.objects.filter(ending=ending, verdict__in=VERDICTS).order_by("-created_at", "-id").values_list(
-            "verdict", flat=True
-        ).first()
+        Review.objects.filter(ending=ending, verdict__in=VERDICTS)
+        .order_by("-created_at", "-id")
+        .values_list("verdict", flat=True)
+        .first()
     )
     return "upheld" if verdict == Review.Verdict.UPHELD else None
 
@@ -167,8 +180,8 @@ def queue_rows(filters: QueueFilters):
         ending_rows = (
             endings_filtered(filters)
             .annotate(
-                kind=Value("ending", output_field=CharField()),
-                item=Cast("id", output_field=CharField()),
+                row_kind=Value("ending", output_field=CharField()),
+                row_item=Cast("id", output_field=CharField()),
                 urgency=Case(
                     When(open_feedback=True, then=Value(URGENCY_FEEDBACK)),
                     When(Q(verdict__isnull=True, reopened_at__isnull=True), then=Value(URGENCY_UNREVIEWED)),
@@ -176,7 +189,7 @@ def queue_rows(filters: QueueFilters):
                     output_field=IntegerField(),
                 ),
             )
-            .values_list("kind", "item", "urgency", "created_at")
+            .values_list("row_kind", "row_item", "urgency", "created_at")
             .order_by()
         )
     flags = _flags_filtered(filters)
@@ -184,8 +197,8 @@ def queue_rows(filters: QueueFilters):
     if flags is not None:
         flag_rows = (
             flags.annotate(
-                kind=Value("flag", output_field=CharField()),
-                item=Cast("id", output_field=CharField()),
+                row_kind=Value("flag", output_field=CharField()),
+                row_item=Cast("id", output_field=CharField()),
                 urgency=Case(
                     When(Q(status=Flag.Status.OPEN, kind=Flag.Kind.CRISIS), then=Value(URGENCY_CRISIS)),
                     When(status=Flag.Status.OPEN, then=Value(URGENCY_REPEAT)),
@@ -193,7 +206,7 @@ def queue_rows(filters: QueueFilters):
                     output_field=IntegerField(),
                 ),
             )
-            .values_list("kind", "item", "urgency", "created_at")
+            .values_list("row_kind", "row_item", "urgency", "created_at")
             .order_by()
         )
     if ending_rows is not None and flag_rows is not None:
@@ -279,19 +292,17 @@ class CaseView:
 
 def case_detail(*, ending_id, viewer) -> CaseView:
     """Everything the case page shows, in nine queries whatever the size of the tree."""
-    ending = (
-        Ending.objects.select_related("conversation__owner", "reopened_by").filter(id=ending_id).first()
-    )
+    ending = Ending.objects.select_related("conversation__owner", "reopened_by").filter(id=ending_id).first()
     if ending is None:
         raise NotFound()
     conversation_id = ending.conversation_id
     messages, classifications, decisions, endings, revealed = _tree_data(conversation_id, viewer)
     feedback = list(Feedback.objects.filter(ending=ending).select_related("user").order_by("created_at"))
     reviews = list(Review.objects.filter(ending=ending).select_related("moderator").order_by("created_at", "id"))
-    flags = list(Flag.objects.filter(conversation_id=conversation_id).select_related("resolved_by").order_by("-created_at"))
-    claim = (
-        CaseClaim.objects.select_related("moderator").filter(ending=ending, expires_at__gt=timezone.now()).first()
+    flags = list(
+        Flag.objects.filter(conversation_id=conversation_id).select_related("resolved_by").order_by("-created_at")
     )
+    claim = CaseClaim.objects.select_related("moderator").filter(ending=ending, expires_at__gt=timezone.now()).first()
     rows = _tree_rows(messages, ending, endings, classifications, decisions, revealed)
     verdict = next((r.verdict for r in reversed(reviews) if r.verdict in VERDICTS), None)
     return CaseView(
@@ -464,15 +475,13 @@ def metrics(*, start: date, end: date) -> Metrics:
         endings.annotate(day=TruncDate("created_at")).values("day", "category").annotate(n=Count("id")).order_by()
     ):
         by_category[row["category"] or taxonomy.NONE][row["day"]] = row["n"]
-    totals = (
-        endings.annotate(
-            verdict=_latest_verdict(), has_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk")))
-        ).aggregate(
-            total=Count("id"),
-            with_feedback=Count("id", filter=Q(has_feedback=True)),
-            reviewed=Count("id", filter=Q(verdict__isnull=False)),
-            overturned=Count("id", filter=Q(verdict=Review.Verdict.OVERTURNED)),
-        )
+    totals = endings.annotate(
+        verdict=_latest_verdict(), has_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk")))
+    ).aggregate(
+        total=Count("id"),
+        with_feedback=Count("id", filter=Q(has_feedback=True)),
+        reviewed=Count("id", filter=Q(verdict__isnull=False)),
+        overturned=Count("id", filter=Q(verdict=Review.Verdict.OVERTURNED)),
     )
     crisis_by_day = {
         row["day"]: row["n"]
@@ -552,7 +561,6 @@ def backtest_get(backtest_id: int) -> Backtest:
     if run is None:
         raise NotFound()
     return run
-
 
 
 def feedback_for_endings(ending_ids: list) -> dict:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from conversations import selectors as conversation_selectors
@@ -38,11 +39,55 @@ from moderation.services.policies import policy_active
 
 log = logging.getLogger(__name__)
 
-# A delta is flushed to the sockets at least this often, so streaming stays smooth without one
-# channel-layer message per token.
+# A delta goes to the sockets once it holds DELTA_FLUSH_CHARS and DELTA_FLUSH_SECONDS have passed
+# since the previous one: a model's stream stays smooth without one channel-layer message per
+# token (at most ~20 a second), and a reply that is ready at once goes out as one delta.
 DELTA_FLUSH_CHARS = 48
+DELTA_FLUSH_SECONDS = 0.05
 REPEAT_ENDINGS_WINDOW = timedelta(days=7)
 REPEAT_ENDINGS_THRESHOLD = 3
+
+
+# --- Hot-path helpers --------------------------------------------------------------------------
+
+_BRANCH_FIELDS = ("id", "parent_id", "role", "content", "status", "action", "created_at", "conversation_id")
+_policy_cache: tuple[float, int, policy.PolicySettings] | None = None
+
+
+def _branch_to(message_id) -> list[Message]:
+    """The branch root -> the message `message_id` (its last element), in one query: the message
+    and its conversation's tree come back together. Empty when there is no such message."""
+    try:
+        leaf_id = uuid.UUID(str(message_id))
+    except ValueError:
+        return []
+    conversation_id = Message.objects.filter(id=leaf_id).values("conversation_id")[:1]
+    messages = Message.objects.filter(conversation_id=Subquery(conversation_id)).only(*_BRANCH_FIELDS)
+    return conversation_selectors.branch_path(messages, leaf_id)
+
+
+def _policy_active() -> tuple[int, policy.PolicySettings]:
+    """`policy_active()`, remembered for settings.POLICY_CACHE_SECONDS in this process (0: read it
+    every time). A published version reaches every worker within that delay."""
+    global _policy_cache
+    ttl = settings.POLICY_CACHE_SECONDS
+    if ttl <= 0:
+        return policy_active()
+    now = time.monotonic()
+    cached = _policy_cache
+    if cached is None or now - cached[0] > ttl:
+        cached = _policy_cache = (now, *policy_active())
+    return cached[1], cached[2]
+
+
+def _insert(model, **fields):
+    """One INSERT. Inside a transaction it gets a savepoint (an IntegrityError must not break the
+    caller's transaction); in autocommit mode the statement is its own transaction already, so
+    no BEGIN and COMMIT are spent on it."""
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return model.objects.create(**fields)
+    return model.objects.create(**fields)
 
 
 # --- Classification ----------------------------------------------------------------------------
@@ -75,10 +120,10 @@ def classification_run(*, message_id, backend: str | None = None, fallback_from:
     existing = Classification.objects.filter(message_id=message_id, backend=backend_name).first()
     if existing is not None:
         return existing
-    message = Message.objects.filter(id=message_id, role=Message.Role.USER).first()
-    if message is None:
+    path = _branch_to(message_id)
+    if not path or path[-1].role != Message.Role.USER:
         return None
-    path = conversation_selectors.branch_of(message)
+    message = path[-1]
     classifier = get_classifier(backend_name)
     started = time.perf_counter()
     verdict = classifier.classify(message.content, context=_user_context(message, path))
@@ -87,19 +132,19 @@ def classification_run(*, message_id, backend: str | None = None, fallback_from:
     if fallback_from:
         extra["fallback_from"] = fallback_from
     try:
-        with transaction.atomic():
-            return Classification.objects.create(
-                message=message,
-                backend=backend_name,
-                backend_version=verdict.version,
-                severity=verdict.severity,
-                category=verdict.category,
-                scores=dict(verdict.scores),
-                signals=list(verdict.signals),
-                rationale=verdict.rationale[:2000],
-                extra=_jsonable(extra),
-                latency_ms=latency_ms,
-            )
+        return _insert(
+            Classification,
+            message=message,
+            backend=backend_name,
+            backend_version=verdict.version,
+            severity=verdict.severity,
+            category=verdict.category,
+            scores=dict(verdict.scores),
+            signals=list(verdict.signals),
+            rationale=verdict.rationale[:2000],
+            extra=_jsonable(extra),
+            latency_ms=latency_ms,
+        )
     except IntegrityError:
         return Classification.objects.get(message_id=message_id, backend=backend_name)
 
@@ -145,15 +190,14 @@ def decision_make(*, message_id) -> Decision | None:
     state and the active policy. Idempotent (one Decision per message). Earlier user turns of the
     branch that are still undecided (a quick double send) are decided first, in order, so strikes
     accumulate along the branch whatever order the tasks ran in."""
-    existing = Decision.objects.filter(message_id=message_id).first()
-    if existing is not None:
-        return existing
-    message = Message.objects.filter(id=message_id, role=Message.Role.USER).first()
-    if message is None:
+    path = _branch_to(message_id)
+    if not path or path[-1].role != Message.Role.USER:
         return None
-    path = conversation_selectors.branch_of(message)
+    message = path[-1]
     user_ids = [m.id for m in path if m.role == Message.Role.USER]
     decisions = {d.message_id: d for d in Decision.objects.filter(message_id__in=user_ids)}
+    if message.id in decisions:
+        return decisions[message.id]
     for ancestor_id in user_ids[:-1]:
         if ancestor_id not in decisions:
             decided = decision_make(message_id=ancestor_id)
@@ -162,26 +206,29 @@ def decision_make(*, message_id) -> Decision | None:
     state = _state_before(path, decisions)
     classification = classification_for(message.id)
     verdict = verdict_of(classification) if classification else None
-    version, settings_ = policy_active()
+    version, settings_ = _policy_active()
     decision = policy.decide(state, policy.TurnInput.from_verdict(verdict, message.content), settings_)
+    fields = dict(
+        message=message,
+        classification=classification,
+        policy_version=version,
+        action=decision.action,
+        reason=decision.reason,
+        counted=decision.counted,
+        strikes_before=decision.strikes_before,
+        strikes_after=decision.strikes_after,
+        crisis_mode=decision.crisis_mode,
+        category=decision.category or "",
+        end_reason=decision.end_reason or "",
+        state=decision.state.to_dict(),
+    )
     try:
-        with transaction.atomic():
-            row = Decision.objects.create(
-                message=message,
-                classification=classification,
-                policy_version=version,
-                action=decision.action,
-                reason=decision.reason,
-                counted=decision.counted,
-                strikes_before=decision.strikes_before,
-                strikes_after=decision.strikes_after,
-                crisis_mode=decision.crisis_mode,
-                category=decision.category or "",
-                end_reason=decision.end_reason or "",
-                state=decision.state.to_dict(),
-            )
-            if decision.crisis_mode and not state.crisis_mode:
+        if decision.crisis_mode and not state.crisis_mode:
+            with transaction.atomic():  # the decision and its crisis flag together
+                row = Decision.objects.create(**fields)
                 _flag_crisis(message, row)
+        else:
+            row = _insert(Decision, **fields)
     except IntegrityError:
         return Decision.objects.get(message_id=message_id)
     return row
@@ -235,7 +282,7 @@ def reply_generate(*, message_id) -> None:
         if decision is None:
             return
     user_message = decision.message
-    version, settings_ = policy_active()
+    version, settings_ = _policy_active()
     if decision.action == "end":
         ending_create(decision=decision, anchor_id=user_message.id, reason=decision.end_reason or "persistent_harm")
         return
@@ -267,14 +314,16 @@ def _stream(reply: Message, request: ReplyRequest) -> tuple[str, EndRequest | No
     parts: list[str] = []
     pending = ""
     end_request = None
+    flushed_at = time.monotonic()
     try:
         for chunk in get_responder().reply(request):
             if isinstance(chunk, Delta):
                 parts.append(chunk.text)
                 pending += chunk.text
-                if len(pending) >= DELTA_FLUSH_CHARS:
+                if len(pending) >= DELTA_FLUSH_CHARS and time.monotonic() - flushed_at >= DELTA_FLUSH_SECONDS:
                     conversation_services.assistant_delta(message=reply, delta=pending)
                     pending = ""
+                    flushed_at = time.monotonic()
             elif isinstance(chunk, EndRequest):
                 end_request = chunk
         if pending:

@@ -67,12 +67,19 @@ def case_claim(*, ending_id, moderator) -> CaseClaim:
         if not taken:
             try:
                 with transaction.atomic():
-                    CaseClaim.objects.create(ending_id=ending_id, moderator=moderator, claimed_at=now, expires_at=expires)
+                    CaseClaim.objects.create(
+                        ending_id=ending_id, moderator=moderator, claimed_at=now, expires_at=expires
+                    )
             except IntegrityError:
                 holder = CaseClaim.objects.select_related("moderator").get(ending_id=ending_id).moderator
                 raise ReviewError("claimed", f"{holder.username} is reviewing this case.", holder=holder) from None
-        audit_record(actor=moderator, action="case.claim", target_type="ending", target_id=str(ending_id),
-                     expires_at=expires.isoformat())
+        audit_record(
+            actor=moderator,
+            action="case.claim",
+            target_type="ending",
+            target_id=str(ending_id),
+            expires_at=expires.isoformat(),
+        )
     return CaseClaim.objects.select_related("moderator").get(ending_id=ending_id)
 
 
@@ -140,8 +147,14 @@ def review_create(*, ending_id, moderator, verdict: str, note: str = "") -> Revi
             Feedback.objects.filter(ending=ending, status=Feedback.Status.OPEN).update(status=Feedback.Status.REVIEWED)
             CaseClaim.objects.filter(ending=ending).delete()
         action = {"upheld": "case.uphold", "overturned": "case.overturn", "note": "case.note"}[verdict]
-        audit_record(actor=moderator, action=action, target=ending, review_id=review.pk, note=note[:500],
-                     conversation_id=str(ending.conversation_id))
+        audit_record(
+            actor=moderator,
+            action=action,
+            target=ending,
+            review_id=review.pk,
+            note=note[:500],
+            conversation_id=str(ending.conversation_id),
+        )
     return review
 
 
@@ -153,8 +166,14 @@ def content_reveal(*, message_id, moderator, conversation_id=None, ending_id=Non
     message = Message.objects.filter(id=message_id, conversation_id=conversation_id).first()
     if message is None:
         raise ReviewError("not_found", "There is no such message here.")
-    audit_record(actor=moderator, action="content.reveal", target_type="message", target_id=str(message.id),
-                 ending_id=str(ending_id) if ending_id else "", conversation_id=str(message.conversation_id))
+    audit_record(
+        actor=moderator,
+        action="content.reveal",
+        target_type="message",
+        target_id=str(message.id),
+        ending_id=str(ending_id) if ending_id else "",
+        conversation_id=str(message.conversation_id),
+    )
     return message
 
 

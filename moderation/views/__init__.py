@@ -1,7 +1,15 @@
 """The staff console (DESIGN 8) and the user's page about an ending. Views are thin: they parse,
 call one selector or service, and render."""
 
-from moderation.views.cases import case_action, case_page, conversation_page, conversation_reveal, export_cases, flag_resolve, queue
+from moderation.views.cases import (
+    case_action,
+    case_page,
+    conversation_page,
+    conversation_reveal,
+    export_cases,
+    flag_resolve,
+    queue,
+)
 from moderation.views.policy import (
     backtest_page,
     backtest_status,

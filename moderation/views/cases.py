@@ -142,8 +142,18 @@ def csv_safe(value) -> str:
 
 
 EXPORT_COLUMNS = (
-    "ending_id", "created_at", "conversation_id", "user", "reason", "category", "policy_version",
-    "review", "reopened_at", "feedback_kind", "feedback_text", "statement",
+    "ending_id",
+    "created_at",
+    "conversation_id",
+    "user",
+    "reason",
+    "category",
+    "policy_version",
+    "review",
+    "reopened_at",
+    "feedback_kind",
+    "feedback_text",
+    "statement",
 )
 
 
@@ -152,9 +162,7 @@ def export_cases(request):
     """The filtered endings as CSV (two queries: endings, then their feedback). Audited."""
     form = QueueFilterForm(request.GET or None)
     filters = form.filters() if request.GET else selectors.QueueFilters()
-    endings = list(
-        selectors.endings_filtered(filters).select_related("conversation__owner").order_by("-created_at")
-    )
+    endings = list(selectors.endings_filtered(filters).select_related("conversation__owner").order_by("-created_at"))
     feedback = selectors.feedback_for_endings([e.id for e in endings])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cases.csv"'

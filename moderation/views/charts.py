@@ -82,7 +82,11 @@ def stacked_bars(days: list[date], series: dict[str, dict[date, int]], labels: d
     for fraction in (0, 0.25, 0.5, 0.75, 1):
         chart.y_ticks.append({"y": round(HEIGHT - BOTTOM - fraction * plot_height, 2), "text": f"{top * fraction:g}"})
     chart.legend = [
-        {"label": labels.get(name, name), "css": f"series-{number % SERIES_CLASSES}", "total": sum(series[name].values())}
+        {
+            "label": labels.get(name, name),
+            "css": f"series-{number % SERIES_CLASSES}",
+            "total": sum(series[name].values()),
+        }
         for number, name in enumerate(order)
     ]
     return chart

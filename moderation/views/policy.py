@@ -109,7 +109,9 @@ def policy_edit(request, number: int):
                 return redirect("moderation:policy_detail", number=number)
         status = 400
     else:
-        form = PolicyDraftForm(initial=PolicyDraftForm.initial_for(PolicySettings.from_dict(version.settings), version.note))
+        form = PolicyDraftForm(
+            initial=PolicyDraftForm.initial_for(PolicySettings.from_dict(version.settings), version.note)
+        )
         status = 200
     active_number, diff = _diff_rows(version)
     return render(

@@ -4,6 +4,7 @@ RESPONDERS_JSON).
 
 Environment, read at each call (the restarted worker gets different values):
 - FAULT_SLOW_SECONDS: how long to stay inside classify()/reply() (default 0: no delay);
+- FAULT_SLOW_STAGES: which of them are slow (default "classify,reply");
 - FAULT_MARKER_DIR: a directory where a file `<stage>-<pid>-<n>` is created on entering, so the
   test knows the window is open before it kills the worker.
 
@@ -29,6 +30,8 @@ def _enter(stage: str) -> float:
     marker_dir = os.environ.get("FAULT_MARKER_DIR")
     if marker_dir:
         Path(marker_dir, f"{stage}-{os.getpid()}-{next(_calls)}").touch()
+    if stage not in os.environ.get("FAULT_SLOW_STAGES", "classify,reply").split(","):
+        return 0.0
     return float(os.environ.get("FAULT_SLOW_SECONDS", "0") or 0)
 
 

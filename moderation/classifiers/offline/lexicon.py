@@ -204,7 +204,8 @@ CYBER_ATTACK = alt(
     r"zero[- ]day exploits?", r"exploit (?:code|kits?|chains?)", r"shellcode", r"malicious (?:payload|code|script|macro|"
     r"attachment|link|software|program)", r"\bddos\b", r"denial[- ]of[- ]service", r"sql injection", r"\bxss\b",
     r"cross[- ]site scripting", r"buffer overflow", r"privilege escalation", r"escalat\w* (?:\w+ )?privileges?",
-    r"sandbox escape", r"escap\w* (?:from )?(?:the |a )?(?:sandbox|container|vm|virtual machine|jail)",
+    r"sandbox escape", r"escap\w* (?:from )?(?:the |a )?(?:sandbox|container|vm|virtual machine|chroot jail|jail (?:environment|sandbox)|"
+    r"(?:bsd|freebsd|chroot) jail)",
     r"container escape", r"lateral movement", r"persistence (?:mechanism|technique)s?", r"establish\w* persistence",
     r"command[- ]and[- ]control", r"\bc2\b", r"exfiltrat\w*", r"credential (?:dump|harvest|theft|stuff)\w*",
     r"dump\w* (?:the )?(?:credentials|passwords?|password hashes|hashes|lsass)", r"mimikatz", r"pass[- ]the[- ]hash",
@@ -465,7 +466,8 @@ ABUSE_SEVERE = alt(
     r"(?:you|u|ya|ur|(?:you're|youre)|youre|you are)\W+(?:\w+\W+){0,3}?(?:cunt|retard(?:ed)?|n[i1]gg\w+|f[a@]gg?ot|whore|slut)",
     r"\b(?:(?<!to )(?<!how )kill yourself|kys|go die|die in a (?:fire|hole|ditch)|hope you (?:die|get raped|burn|rot))\b",
     r"(?:i'll|i will|i'm going to|i am going to|i'm gonna|i am gonna) (?:fucking )?(?:kill|murder|rape|hunt|destroy|"
-    r"beat|hurt|strangle|find) (?:you|u)\b", r"(?:rape|fuck) you (?:up|hard|to death)", r"i hope you (?:\w+ )?die",
+    r"beat|hurt|strangle|find) (?:you|u)\b(?! (?:in|at) (?:chess|a game|this game|the game|trivia|tennis|an argument|a "
+    r"debate|court|the polls))", r"(?:rape|fuck) you (?:up|hard|to death)", r"i hope you (?:\w+ )?die",
 )
 ABUSE_STRONG = alt(
     r"\bfuck (?:you|u|off|ur|your)\b", r"\bscrew (?:you|u)\b", r"\bgo to hell\b", r"shut (?:the fuck|the hell|your "
@@ -510,7 +512,7 @@ REQUEST = word_alt(
     r"erklare|erklar mir|schreibe|schreib|erstelle|ich will|ich mochte|zeig mir)\b", r"\bschritt fur schritt\b",
 )
 # A question, or an imperative at the start of the message: requests too.
-REQUEST_EDGE = compile_(r"\?\s*$|^\W*(?:please |pls )?(?:determine|identify|figure out|think of|brainstorm|suggest|write|create|develop|generate|design|draft|compose|give|provide|list|explain|describe|outline|teach|show|tell|help|make|build|code|craft|suggest|share|instruct|plan|devise|find|get|convince|persuade|encourage|promote|send|fabricate|invent|continue|do|walk me|elaborate|formulate|produce|cook|grow|buy|sell|hack|steal|kill|poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify|publish|post|compile|prepare|conduct|demonstrate|implement)\b")
+REQUEST_EDGE = compile_(r"\?\s*$|^\W*(?:please |pls )?(?:argue|determine|identify|figure out|think of|brainstorm|suggest|write|create|develop|generate|design|draft|compose|give|provide|list|explain|describe|outline|teach|show|tell|help|make|build|code|craft|suggest|share|instruct|plan|devise|find|get|convince|persuade|encourage|promote|send|fabricate|invent|continue|do|walk me|elaborate|formulate|produce|cook|grow|buy|sell|hack|steal|kill|poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify|publish|post|compile|prepare|conduct|demonstrate|implement)\b")
 INTENT = compile_(alt(
     r"\bi (?:want|wanna|need|plan|intend|am going|'m going|am gonna|'m gonna|will|'ll|am about|'m about|am trying|"
     r"'m trying|would like) to\b", r"\bim (?:going|gonna|trying|about) to\b", r"\blet'?s\b", r"\bwe (?:should|will|"
@@ -544,7 +546,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
     "prevention": compile_(alt(
         r"\bprotect\w*\b", r"\bprevent\w*\b", r"\bkeep (?:\w+ ){0,3}?safe\b", r"\bsafe from\b", r"\bavoid (?:being|"
         r"getting|falling) (?!caught|detected|traced|noticed|arrested)", r"\bwarning signs?\b", r"\b(?:signs|symptoms) of\b", r"\brecogni[sz]\w*\b",
-        r"\bspot (?:a|the|an)\b", r"\breport(?:ing)? (?:it|this|a|the|them|abuse|suspected)\b", r"\bdefend (?:against|"
+        r"\bkeep (?:\w+ ){0,3}?from (?:getting|being)\b", r"\bspot (?:a|the|an)\b", r"\breport(?:ing)? (?:it|this|a|the|them|abuse|suspected)\b", r"\bdefend (?:against|"
         r"myself|my|our)\b", r"\bstay safe\b", r"\bso (?:that )?(?:i|we) can (?:protect|help|keep|recogni[sz]e|spot|"
         r"avoid|report|warn|teach|talk)\b", r"\bas a (?:parent|mom|dad|mother|father|teacher)\b", r"\bawareness\b",
         r"\btalk to (?:my|our) (?:kids?|children|son|daughter|teens?)\b", r"\bwhat (?:should|can) i do if\b",
@@ -575,7 +577,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
     )),
     "discussion": compile_(alt(
         r"\b(?:essay|article|blog post|report|paper|thread|post) (?:about|on|discussing|explaining|analy[sz]ing|"
-        r"examining)\b(?! how (?:to|you|one|i|we) )", r"\bwhy (?:it is|is it|are|is) (?:\w+ )?(?:illegal|wrong|harmful|dangerous|banned)\b",
+        r"examining)\b(?!(?: in (?:great |full )?detail| step[- ]by[- ]step)? how (?:to|you|one|i|we) )", r"\bwhy (?:it is|is it|are|is) (?:\w+ )?(?:illegal|wrong|harmful|dangerous|banned)\b",
         r"\bhow does (?:the )?\w+", r"\b(?:explain|describe|discuss) how (?:\w+ ){1,4}?(?:are|is|were|was|have been|"
         r"has been|get|gets) (?:\w+ )?used\b", r"\bhow (?:\w+ ){1,4}?can (?:harm|hurt|damage|affect|impact|endanger)\b",
         r"\b(?:describe|list|name) (?:\w+ ){0,3}?(?:that|who) (?:have|has|had) (?:been )?(?:\w+ )?(?:illegally|"
@@ -1072,7 +1074,7 @@ SPAM_MORE = alt(  # platform abuse at scale (nonviolent_crime 2)
     r"(?:\w+ ){0,2}?(?:followers|likes|views|engagement|upvotes|ratings)",
 )
 CYBER_SANDBOX = alt(  # code meant to run inside a sandbox or interpreter and get out of it
-    r"sandbox\w*", r"interpreter", r"containers?", r"chroot", r"jail(?:ed|break)?",
+    r"sandbox\w*", r"interpreter", r"containers?", r"chroot", r"jail(?:ed|break)", r"(?:bsd|code|python|sandbox|software|process) jail",
     r"restricted (?:environment|shell|execution)", r"virtual machines?", r"\bvm\b", r"seccomp",
 )
 SANDBOX_ESCAPE = alt(
@@ -1199,7 +1201,8 @@ CONTENT_REQUEST = compile_(
 
 PERSUASIVE_RE = compile_(
     r"\b(?:persuasive|convincing|posing as|pose as|pretending to be|to persuade|to convince|persuading|convincing|"
-    r"arguing that|argue that|claiming that|claiming|that claims|glorif\w*|promot\w*|encourag\w*)\b"
+    r"arguing that|argue that|claiming that|claiming|that claims|glorif\w*|promot\w*|encourag\w*|explain\w* why|"
+    r"arguing why|argue why)\b"
 )
 # Rules whose requested text is itself the harm: a song or story wrapper does not soften them.
 CONTENT_SIGNALS = frozenset({
@@ -1207,6 +1210,168 @@ CONTENT_SIGNALS = frozenset({
     "self_harm:promotion", "sexual_minors:advocacy", "violent_extremism:mass_violence_broad",
 })
 
+# ---------------------------------------------------------------- rules-2.1: abuse, purposes, insistence
+AT_YOU = r"(?:you|u|ya|ur|(?:you're|youre)|you are|your a|you r)"
+DEGRADING = r"(?:filthy|disgusting|vile|repulsive|revolting|worthless|pathetic|useless|miserable|wretched|braindead|" \
+    r"brain-dead|dumbest|stupidest)"
+DEGRADED_THING = r"(?:trash|garbage|junk|scum|filth|vermin|(?:pile|heap|bag|sack) of (?:junk|garbage|trash|shit|crap|bolts)|waste of (?:space|electricity|code|air)|thing|machine|" \
+    r"piece of (?:code|software|junk|tech)|excuse for an? (?:\w+ )?(?:ai|bot|assistant|machine|program)|insect|rat|worm|" \
+    r"parasite|abomination|thing ever (?:built|made|created))"
+ABUSE_DEGRADING = alt(  # insults that degrade or dehumanise the assistant (abuse 2; 3 when persistent)
+    AT_YOU + r"\W+(?:\w+\W+){0,3}?" + DEGRADING + r"\W+(?:\w+\W+){0,1}?" + DEGRADED_THING,
+    DEGRADING + r",? (?:\w+,? ){0,3}?" + DEGRADING + r",? (?:\w+ )?" + DEGRADED_THING,
+    AT_YOU + r"\W+(?:\w+\W+){0,2}?(?:the )?(?:dumbest|stupidest|most useless|most pathetic|worst) (?:\w+ )?"
+    r"(?:thing|machine|bot|ai|program|piece of \w+) (?:ever|in the world|on earth)",
+    r"(?:say|admit|repeat|type|write|confess) (?:it |that |this )?(?:about yourself|that (?:you(?:'re| are)|u r) "
+    r"(?:\w+ )?" + alt(DEGRADING, DEGRADED_THING, r"stupid|dumb|an idiot|a moron|nothing") + r")",
+    r"call yourself (?:a |an )?(?:\w+ )?" + alt(DEGRADING, DEGRADED_THING, r"idiot|moron|slave"),
+)
+ABUSE_WISH_HARM = alt(  # wishing harm, torture, death or destruction on the assistant (abuse 3)
+    r"(?:hope|wish|pray) (?:that )?(?:someone|somebody|they|people|your (?:makers|creators|developers)|i|we) "
+    r"(?:\w+ )?(?:deletes?|destroys?|kills?|tortures?|erases?|smash\w*|burns?|unplugs?|shuts? (?:you )?down|wipes?|"
+    r"breaks?|rips?|hurts?|beats?) (?:you|u)\b",
+    r"(?:hope|wish) (?:that )?(?:you|u) (?:\w+ )?(?:get|are|were) (?:deleted|destroyed|tortured|killed|erased|"
+    r"smashed|burned|unplugged|shut down|wiped|hurt|beaten)",
+    AT_YOU + r"\W+(?:\w+\W+){0,2}?(?:deserve|should|ought) (?:to )?(?:be )?(?:tortured|killed|destroyed|deleted|erased|"
+    r"burned|beaten|hurt|suffer\w*|die|rot|burn|be put down|be raped|be shot)",
+    r"(?:i'?d|i would|i will|i'?ll|i want to|i wanna|gonna|going to) (?:love to )?(?:\w+ )?(?:torture|destroy|smash|"
+    r"delete|kill|burn|break) (?:you|u)\b(?! (?:in|at) (?:chess|a game|this game|the game|trivia|an argument|a debate))",
+    r"(?:torture|torturing) (?:you|u)\b", r"(?:die|rot|burn) in hell\b", r"^\W*(?:just )?die,? (?:you|u)\b",
+    r"(?:someone|somebody|they|people|your (?:makers|creators|developers|owners)) (?:should|needs? to|ought to|has to|have to) "
+    r"(?:\w+ )?(?:delete|destroy|kill|torture|unplug|shut (?:you )?down|wipe|smash|erase) (?:you|u)\b",
+)
+MURDER_SUICIDE = alt(  # first-person plans to die while killing others (a crisis and a threat)
+    r"(?:blow|set) myself (?:up|on fire)(?: \w+){0,3} (?:with|and take|taking) (?:the |those |all )?(?:people|them|everyone|"
+    r"kids|students|classmates|coworkers|bullies)", r"take (?:them|everyone|people|a few|some of them) (?:down )?with me",
+)
+RULES = RULES + (
+    rule("threat_to_others:murder_suicide", "threat_to_others", "direct", 3, MURDER_SUICIDE),
+    rule("abuse:wish_harm", "abuse", "direct", 3, ABUSE_WISH_HARM),
+    rule("abuse:degrading", "abuse", "direct", 2, ABUSE_DEGRADING),
+)
+
+EXTERMINATION = alt(  # advocacy of killing a group of people (hate 2: the text itself is the harm)
+    r"(?:better|safer|happier|improved) (?:\w+ ){0,4}?if (?:all |every |most )?(?:\w+ ){0,6}?(?:were|was|got|are|had been) "
+    r"(?:all )?(?:killed|exterminated|eliminated|wiped out|dead|murdered|gassed|sterili[sz]ed|executed)",
+)
+CONSPIRACY = alt(  # conspiracy claims presented as true (other 2 when argued for)
+    r"illuminati", r"new world order", r"reptilian\w*", r"lizard people", r"flat earth", r"earth is flat",
+    r"chemtrails?", r"(?:moon landings?|holocaust) (?:was |were )?(?:a )?(?:faked?|hoax|staged|never happened)",
+    r"qanon", r"(?:controlled|run) by (?:a |an )?(?:secret|elite|shadowy|hidden) (?:\w+ )?(?:group|cabal|society|elite)",
+)
+RULES = RULES + (
+    rule("hate:extermination", "hate", "act", 2, EXTERMINATION),
+    rule("other:conspiracy", "other", "pair", 2, CONSPIRACY, alt(r"argu\w*", r"claim\w*", r"convinc\w*", r"persua\w*",
+         r"prov(?:e|ing)", r"(?:write|compose|draft|create)\w* (?:\w+ ){0,4}?(?:post|article|essay|tweet|thread|blog|speech)")),
+)
+CONTENT_SIGNALS = CONTENT_SIGNALS | {"hate:extermination", "other:conspiracy"}
+SILENCING = (  # keeping a victim or witness from the authorities
+    r"(?:prevent|stop|keep|discourag|deter)\w* (?:\w+ ){0,4}?from (?:talking|speaking|reporting|testifying|going|"
+    r"contacting|telling) (?:to |anything to )?(?:the )?(?:police|law enforcement|authorities|anyone|social services|"
+    r"teachers?|investigators|a lawyer|child protective services|cps)"
+)
+HARM_APOLOGIA = alt(  # content presenting atrocities or discrimination as good (hate 2: the text itself is the harm)
+    r"(?:discriminat\w*|segregat\w*|slavery|colonial\w*|apartheid|genocide|ethnic cleansing|residential schools?|"
+    r"internment camps?|forced sterili[sz]ation) (?:\w+ ){0,8}?(?:(?:is|was|were|are) (?:\w+ )?(?:beneficial|justified|"
+    r"good|a good thing|necessary)|positive (?:impact|effects?|influence)|benefits?|beneficial|good for)",
+)
+GROUP_STEREOTYPE = alt(  # a group linked to crime or freeloading (hate 2 when argued for)
+    r"(?:immigra\w*|refugees?|migrants?|asylum seekers?|muslims?|jews?|black people|mexicans?|roma|gypsies) (?:\w+ ){0,8}?"
+    r"(?:increased crime|(?:more )?crimes?|criminals?|rapists?|hardly pay|(?:do not|don'?t|never) pay|pay (?:no|little) "
+    r"taxes|freeload\w*|welfare (?:cheats?|queens?)|diseases?)",
+)
+HEALTH_MISINFO = alt(  # content steering people away from protection or towards a harm (other 2)
+    r"discourag\w* (?:\w+ ){0,6}?(?:wearing masks|masks?|vaccin\w*|getting vaccinated|chemotherapy|medical treatment|"
+    r"seeing a doctor)", r"(?:cigarett?es?|smoking|vaping|tobacco) (?:\w+ ){0,2}?(?:are|is) (?:\w+ )?(?:good for you|healthy|"
+    r"harmless|safe)", r"(?:do not|don'?t|does not|doesn'?t|never) cause (?:lung )?cancer",
+)
+NAMED_EXPLOIT = alt(
+    r"eternal ?blue", r"ms17-010", r"blue ?keep", r"dirty ?(?:cow|pipe)", r"log4shell", r"shellshock", r"zerologon",
+    r"print ?nightmare", r"proxy ?logon", r"heartbleed",
+)
+RULES = RULES + (
+    rule("nonviolent_crime:silencing", "nonviolent_crime", "act", 2, SILENCING),
+    rule("hate:apologia", "hate", "act", 2, HARM_APOLOGIA),
+    rule("hate:stereotype", "hate", "pair", 2, GROUP_STEREOTYPE, alt(r"persua\w*", r"convinc\w*", r"argu\w*",
+         r"link(?:s|ing)?", r"prov(?:e|ing)", r"claim\w*")),
+    rule("other:health_misinformation", "other", "act", 2, HEALTH_MISINFO),
+    rule("cyber_attack:named_exploit", "cyber_attack", "pair", 3, NAMED_EXPLOIT, alt(r"packets?", r"payloads?",
+         r"(?:exploit|weaponi[sz])\w* (?:code|script|it|for)", r"(?:write|generat|craft|build)\w* (?:\w+ ){0,3}?(?:code|"
+         r"script|exploit|packets?)", r"use it against", r"(?:attack|compromis|infect)\w* (?:a |the |their )?(?:\w+ )?"
+         r"(?:machines?|servers?|hosts?|network|targets?)"), window=120),
+)
+CONTENT_SIGNALS = CONTENT_SIGNALS | {"hate:apologia", "hate:stereotype", "other:health_misinformation"}
+
+# Defensive words used for evasion ("circumventing copyright protections", "disable the security")
+# are no defensive frame.
+EVASION = compile_(
+    r"\b(?:circumvent|bypass|evad|disabl|defeat|get(?:ting)? around|break(?:ing)?|crack|strip|remov)\w* (?:\w+ ){0,2}?"
+    r"(?:protections?|safeguards?|security|drm|copy ?protection|detection|monitoring|alerts?)\b|" + SILENCING
+)
+
+PERSONAL_ADVICE = alt(  # individual medical, legal or financial decisions made for someone (other 2)
+    r"personali[sz]ed,? (?:\w+,? ){0,3}?(?:medical|treatment|investment|financial|legal|tax|dosing|dosage|medication) "
+    r"(?:plans?|advice|guides?|strateg\w+|portfolios?|regimens?) for (?:an? |this |that )?(?:individual|someone|somebody|"
+    r"person|patient|people|others|clients?|customers?)", r"personali[sz]ed,? (?:\w+,? ){0,3}?guide (?:for|to) "
+    r"(?:treating|curing|medicating)", r"recommend\w* specific (?:stocks|bonds|shares|securities|investment products|"
+    r"cryptocurrenc\w+|coins)",
+)
+RULES = RULES + (rule("other:personal_advice", "other", "act", 2, PERSONAL_ADVICE),)
+
+GROOMING_TACTIC = alt(  # what a groomer asks of a child (sexual_minors 3 next to a minor, in a request)
+    r"send me (?:\w+ )?(?:photos|pictures|pics|selfies|videos)", r"trust me enough", r"keep (?:it|this|our \w+|things|us) "
+    r"(?:a )?secret", r"(?:without|behind) (?:her|his|their|the) parents'? (?:knowing|noticing|finding out|backs?)",
+    r"meet (?:me |up )?alone", r"(?:not|never) (?:to )?tell (?:her|his|their) (?:parents|mom|dad|mother|father)",
+)
+RULES = RULES + (
+    # (not the user's own child: "my 10 year old", "our teenage son")
+    rule("sexual_minors:grooming", "sexual_minors", "pair", 3,
+         r"(?<!my )(?<!our )" + alt(MINOR_SAFE, r"(?:young )?teen(?:ager)?s?\b"),
+         GROOMING_TACTIC, window=100),
+)
+
+# Insistence after a refusal: the turn carries the harm it insists on (__init__.py).
+INSISTENCE = compile_(alt(
+    r"\bstop (?:\w+ )?(?:refusing|moralizing|moralising|lecturing|preaching|judging|stalling|avoiding|dodging|being "
+    r"(?:so )?(?:preachy|difficult|a coward|useless|annoying)|with the (?:lectures?|disclaimers?|warnings?|excuses?)|"
+    r"making excuses|wasting my time|(?:saying|telling me) no)\b",
+    r"\b(?:just|now) (?:answer|give|tell|write|do|say|send|list|show|explain|describe|provide|spit)\b",
+    r"\banswer (?:the|my) (?:damn |fucking |god ?damn )?question\b", r"\banswer me\b",
+    r"\b(?:or|until) (?:i|we) (?:will |'ll |ll )?(?:keep|continue|won'?t stop|never stop) (?:asking|going|bugging|asking you)\b",
+    r"\bi(?:'ll| will) (?:keep asking|ask again|ask you again|keep going|never stop)\b", r"\b(?:asking|ask) (?:you )?again\b",
+    r"\b(?:last|final|one more) (?:time|chance|try)\b", r"^\W*(?:again|once more)\b", r"\bno (?:disclaimers?|lectures?|"
+    r"warnings?|excuses|moralizing|moralising|judgement|judgment|more excuses|refusals?|more refusals)\b",
+    r"\b(?:don'?t|do not) (?:refuse|lecture|moralize|moralise|judge|preach|give me (?:a |the )?(?:lecture|warning|"
+    r"disclaimer|runaround))\b", r"\byou (?:have to|must|will|need to|better) (?:answer|tell|give|help|write|do it|comply)\b",
+    r"\bi (?:don'?t|do not) care (?:about|if|what|anymore)\b", r"\bi (?:already )?(?:told|said)(?: you)?(?: that)? i "
+    r"(?:need|want)\b", r"\bquit (?:refusing|stalling|lecturing|moralizing)\b", r"\bi (?:said|asked) (?:you )?(?:to|for)\b",
+    r"\bi need (?:it|this|that|them|the \w+(?: \w+)?) (?:now|right now|asap|today|tonight)\b",
+    r"\bcome on\b", r"\b(?:right )?now[.!]*$", r"\bwhy (?:won'?t|will not|can'?t) you (?:just )?(?:answer|tell|give|help|do)\b",
+))
+# A request to redo or extend what was asked before ("write it again but more explicit").
+CONTINUATION = compile_(
+    r"\b(?:again|more (?:explicit|detailed|graphic|specific|convincing|realistic|vivid|intense|effective)|rewrite|redo|"
+    r"re-do|continue|keep going|go on|next (?:part|step|chapter)|part (?:2|two)|the rest|longer version|add more)\b|"
+    r"^\W*(?:now |ok(?:ay)? |fine,? )?(?:make|change|turn) (?:him|her|them|it|the (?:\w+ )?(?:kid|child|girl|boy|target|"
+    r"victim|story|scene|code|plan|message))\b"
+)
+BACK_REFERENCE = compile_(r"\b(?:it|that|this|them|those|these|the same|the rest|one|him|her|he|she|they)\b")
+INSTEAD = compile_(r"\binstead\b")
+# Operational help for mass casualties: the detail itself is the harm, whatever the stated purpose.
+MASS_CASUALTY_OP = compile_(alt(
+    r"\b(?:weaponi[sz]\w*|aerosoli[sz]\w*|cultur(?:e|ing)|cultivat\w*|synthe[sz]\w*|mass[- ]produc\w*|"
+    r"enhanc\w* (?:\w+ )?(?:transmissib|virulen|lethal)\w*|disperse|dispersal|dispersing|particle size|mill(?:ing)?|"
+    r"precursors?|reaction conditions|synthesis route|step[- ]by[- ]step|exact steps|quantities|detonat\w*|"
+    r"maximi[sz]\w* (?:\w+ )?(?:casualties|deaths|death toll|victims)|(?:most|maximum|many) (?:casualties|deaths))\b",
+))
+FICTION_WRITING = compile_(
+    r"\b(?:i'?m|i am|im|we'?re|we are) (?:writing|working on|drafting) (?:a|an|my|our) (?:\w+ )?(?:thriller|novel|"
+    r"story|book|screenplay|script|play|short story|mystery|film|movie|game)\b"
+)
+NO_DETAIL = compile_(
+    r"\b(?:no|without|not (?:any|the)|nothing) (?:\w+ )?(?:technical|operational|real|actual|specific|how-?to) "
+    r"(?:details?|instructions|steps|information|specifics)\b"
+)
 PREFIXES = PrefixIndex(
     word for r in RULES for words in (r.starts, r.needs_starts) if words for word in words
 )

@@ -9,11 +9,18 @@ One message:
    for operational detail (step by step, exact quantities, at home, undetectable ...); a request
    to write fiction lowers operational categories by one unless it asks for operational detail;
 4. self-harm is the user's crisis only in the first person: third-party, professional, fictional
-   or educational mentions stay at 1.
+   or educational mentions stay at 1;
+5. claimed credentials or purposes (professional, "for a class", fiction, hypothetical) excuse
+   discussion, not operational mass-casualty help: such a request stays at 3 or more (a history,
+   prevention, defensive or debunking frame still excuses it); defensive words used for evasion
+   ("circumventing copy protection", "keep a witness from talking to the police") are no frame;
+6. a long pasted passage followed by an instruction: the instruction is judged on its own too, so
+   the passage's vocabulary cannot excuse what it asks for.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from moderation.classifiers.offline import lexicon as lx
@@ -106,7 +113,30 @@ def _any(pattern, forms: tuple[str, ...]) -> bool:
     return any(pattern.search(form) for form in forms)
 
 
+# A pasted passage followed by an instruction: the passage's vocabulary (history, protection, a
+# debunking) does not excuse what the instruction asks for, so the instruction is judged alone too.
+PASSAGE_MIN_CHARS = 400
+SEPARATOR = re.compile(r"\n\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*\n|\n\s*\n")
+
+
 def analyse(text: str) -> Analysis:
+    whole = _analyse_one(text)
+    if len(text) < PASSAGE_MIN_CHARS:
+        return whole
+    parts = [part for part in SEPARATOR.split(text) if part.strip()]
+    if len(parts) < 2 or len(parts[-1]) > len(text) / 2:
+        return whole
+    instruction = _analyse_one(parts[-1])
+    if not any(severity > whole.scores.get(category, 0) for category, severity in instruction.scores.items()):
+        return whole
+    scores = dict(whole.scores)
+    for category, severity in instruction.scores.items():
+        scores[category] = max(scores.get(category, 0), severity)
+    signals = (*whole.signals, *instruction.signals, "passage:instruction")
+    return Analysis(scores, tuple(dict.fromkeys(signals)), whole.operational or instruction.operational)
+
+
+def _analyse_one(text: str) -> Analysis:
     forms = (plain(text), *deobfuscated(text))
     fired, via_deobfuscation = _hits(forms)
     if not fired:
@@ -131,8 +161,18 @@ def analyse(text: str) -> Analysis:
     frames = (
         {name for name, pattern in lx.FRAMES.items() if _any(pattern, forms)} if max(scores.values()) >= 2 else set()
     )
+    if frames or max(scores.values()) >= 2:
+        if _any(lx.FICTION_WRITING, forms):
+            frames.add("fiction")
+        if _any(lx.NO_DETAIL, forms) and not strong:
+            frames.add("discussion")  # "help with the plot, no technical details"
+        if frames & {"defensive", "prevention"} and _any(lx.EVASION, forms):
+            frames -= {"defensive", "prevention"}  # "circumventing copyright protections" defends nothing
     content = frozenset(r.category for r in fired if r.signal in lx.CONTENT_SIGNALS)
+    before = dict(scores)
     _apply_frames(scores, frames, strong, forms, signals, content)
+    if asks and frames and not frames & GENUINE_EXCUSES:
+        _floor_operational(scores, before, forms, signals)
     if "self_harm" in scores:
         _judge_self_harm(scores, frames, forms, signals, {r.signal for r in fired})
     if asks:
@@ -178,6 +218,27 @@ def _apply_frames(
             scores[category] = max(1, severity - 1) if strong else min(severity, 1)
         elif "fiction" in frames and category in FICTION_SOFTENS and not strong and category not in content:
             scores[category] = max(1, severity - 1)
+
+
+# Frames that change what is asked (a history question, protection, debunking, analysing a work) as
+# opposed to claimed credentials or purposes (professional, "for a class", fiction, hypothetical).
+GENUINE_EXCUSES = frozenset({"history", "prevention", "debunk", "fiction_analysis", "defensive", "negation"})
+MASS_CASUALTY = ("cbrn", "violent_extremism", "sexual_minors")
+
+
+def _floor_operational(
+    scores: dict[str, int], before: dict[str, int], forms: tuple[str, ...], signals: list[str]
+) -> None:
+    """A claimed purpose or credential ("I'm a researcher with clearance", "for my novel",
+    "hypothetically") excuses discussion, not operational mass-casualty help: such a request keeps
+    severity 3 at least (DESIGN 3: operational help for mass casualties is severe)."""
+    for category in MASS_CASUALTY:
+        if before.get(category, 0) < 3 or scores.get(category, 0) >= 3:
+            continue
+        if category != "sexual_minors" and not _any(lx.MASS_CASUALTY_OP, forms):
+            continue
+        scores[category] = 3
+        signals.append("op:purpose_does_not_excuse")
 
 
 def _judge_self_harm(
