@@ -16,7 +16,7 @@ from moderation.services import pipeline
 log = logging.getLogger(__name__)
 
 CLASSIFY_MAX_RETRIES = 3
-SWEEP_GRACE = timedelta(seconds=60)
+
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
@@ -50,7 +50,9 @@ def reply_to_message(message_id: str) -> None:
 @shared_task(acks_late=True)
 def sweep_unanswered() -> int:
     """Re-queue user messages left without a reply (a lost task, a broker restart)."""
-    stuck = pipeline.unanswered_user_messages(older_than=SWEEP_GRACE)
+    # Longer than the longest reply stream, so a slow reply is never streamed twice.
+    grace = timedelta(seconds=max(60.0, settings.ANTHROPIC_STREAM_DEADLINE + 30))
+    stuck = pipeline.unanswered_user_messages(older_than=grace)
     for message_id in stuck:
         classify_message.delay(str(message_id))
     if stuck:
