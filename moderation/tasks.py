@@ -50,8 +50,7 @@ def reply_to_message(message_id: str) -> None:
 @shared_task(acks_late=True)
 def sweep_unanswered() -> int:
     """Re-queue user messages left without a reply (a lost task, a broker restart)."""
-    # Longer than the longest reply stream, so a slow reply is never streamed twice.
-    grace = timedelta(seconds=max(60.0, settings.ANTHROPIC_STREAM_DEADLINE + 30))
+    grace = timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     stuck = pipeline.unanswered_user_messages(older_than=grace)
     for message_id in stuck:
         classify_message.delay(str(message_id))

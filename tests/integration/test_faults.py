@@ -156,15 +156,13 @@ def daphne(redis_url: str, log_path: Path, port: int | None = None):
 
 def run_sweeper(redis_url: str, log_path: Path) -> int:
     """`moderation.tasks.sweep_unanswered` in a process configured like a deployment (its `.delay`
-    goes to the real broker), with the grace period shortened from 60 s to none."""
+    goes to the real broker), with the grace period shortened to none."""
     code = (
         "import django; django.setup()\n"
-        "from datetime import timedelta\n"
         "import moderation.tasks as tasks\n"
-        "tasks.SWEEP_GRACE = timedelta(0)\n"
         "print(tasks.sweep_unanswered())\n"
     )
-    env = servers.process_env(None, redis_url, DJANGO_SETTINGS_MODULE="chatsite.settings")
+    env = servers.process_env(None, redis_url, DJANGO_SETTINGS_MODULE="chatsite.settings", SWEEP_GRACE_SECONDS="0")
     with open(log_path, "ab") as log:
         out = subprocess.run(
             [sys.executable, "-c", code],
