@@ -19,32 +19,9 @@ MIN_PREFIX = 2
 WORD_CACHE_SIZE = 200_000
 
 
-def _split_top(pattern: str) -> list[str]:
-    """Split on `|` at nesting depth 0 (escapes and character classes respected)."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
-
-
-def _group_end(pattern: str) -> int:
-    """Index just after the group that opens at pattern[0]."""
+def _structure(pattern: str):
+    """Yield (index, char, depth) for every character outside escapes and character classes;
+    `depth` is the parenthesis nesting after that character."""
     depth, i, in_class = 0, 0, False
     while i < len(pattern):
         ch = pattern[i]
@@ -55,13 +32,31 @@ def _group_end(pattern: str) -> int:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+        else:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            yield i, ch, depth
         i += 1
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split on `|` at nesting depth 0 (escapes and character classes respected)."""
+    parts, start = [], 0
+    for i, ch, depth in _structure(pattern):
+        if ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _group_end(pattern: str) -> int:
+    """Index just after the group that opens at pattern[0]."""
+    for i, ch, depth in _structure(pattern):
+        if ch == ")" and depth == 0:
+            return i + 1
     return len(pattern)
 
 
