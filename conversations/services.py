@@ -48,24 +48,18 @@ def _lock_conversation_of(message_id, role: str | None = None) -> Conversation |
     return Conversation.objects.select_for_update(of=("self",)).filter(**messages).first()
 
 
-def _with_lock_state(messages):
-    """`messages` annotated with their lock state (see `_is_locked`), so that the resend check,
-    the parent and its lock state come back in one query."""
-    return messages.annotate(
-        open_notice_child=Exists(
-            Message.objects.filter(parent_id=OuterRef("pk"), role=Message.Role.NOTICE, ending__reopened_at__isnull=True)
-        ),
-        notice_reopened_at=Subquery(Ending.objects.filter(notice_id=OuterRef("pk")).values("reopened_at")[:1]),
-    )
-
-
-def _is_locked(parent: Message) -> bool:
-    """Nothing is appended after a notice whose ending is not reopened, nor beside one (a new child
-    of the message the notice closed would continue the ended branch without editing). `parent`
-    comes from `_with_lock_state`."""
-    if parent.role == Message.Role.NOTICE:
-        return parent.notice_reopened_at is None
-    return parent.open_notice_child
+def _with_post_checks(conversations, client_uuid: uuid.UUID, parent_uuid: uuid.UUID | None):
+    """`conversations` annotated for `message_post`: `resend_id` (the message already posted with
+    this client id, if any), `parent_found` and `parent_locked`. Nothing is appended after a notice
+    whose ending is not reopened, nor beside one: a new child of the message the notice closed
+    would continue the ended branch without editing."""
+    own = Message.objects.filter(conversation=OuterRef("pk"))
+    annotations = {"resend_id": Subquery(own.filter(client_id=client_uuid).values("id")[:1])}
+    if parent_uuid is not None:
+        holding = Ending.objects.filter(conversation=OuterRef("pk"), reopened_at__isnull=True)
+        annotations["parent_found"] = Exists(own.filter(id=parent_uuid))
+        annotations["parent_locked"] = Exists(holding.filter(Q(notice_id=parent_uuid) | Q(notice__parent_id=parent_uuid)))
+    return conversations.annotate(**annotations)
 
 
 def clean_content(content: object) -> str:
@@ -118,15 +112,16 @@ def message_post(*, user, conversation_id, content: object, client_id: object, p
             raise Invalid("parent_id must be a UUID or null.", client_id=client_text) from None
 
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().filter(id=conversation_uuid).first()
+        # The row lock, the resend check and the parent's existence and lock state: one query.
+        conversation = (
+            _with_post_checks(Conversation.objects.select_for_update(), client_uuid, parent_uuid)
+            .filter(id=conversation_uuid)
+            .first()
+        )
         if conversation is None or conversation.owner_id != user.pk:
             raise NotFound(client_id=client_text)
-        # The resend check and the parent (with its lock state) in one query.
-        lookup = Q(client_id=client_uuid) if parent_uuid is None else Q(client_id=client_uuid) | Q(id=parent_uuid)
-        found = list(_with_lock_state(Message.objects.filter(lookup, conversation=conversation)))
-        existing = next((m for m in found if m.client_id == client_uuid), None)
-        if existing is not None:
-            return Posted(existing, created=False)
+        if conversation.resend_id is not None:
+            return Posted(Message.objects.get(id=conversation.resend_id), created=False)
         limit, window = settings.CHAT_RATE_LIMIT
         retry_after = ratelimit.hit(f"msg:{user.pk}", limit=limit, window=window)
         if retry_after:
@@ -135,16 +130,14 @@ def message_post(*, user, conversation_id, content: object, client_id: object, p
                 client_id=client_text,
                 retry_after=retry_after,
             )
-        parent = None
         if parent_uuid is not None:
-            parent = next((m for m in found if m.id == parent_uuid), None)
-            if parent is None:
+            if not conversation.parent_found:
                 raise NotFound("No such parent message in this conversation.", client_id=client_text)
-            if _is_locked(parent):
+            if conversation.parent_locked:
                 raise Locked(client_id=client_text)
         message = Message.objects.create(
             conversation=conversation,
-            parent=parent,
+            parent_id=parent_uuid,
             role=Message.Role.USER,
             content=text,
             client_id=client_uuid,
@@ -235,6 +228,55 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
                 )
         except IntegrityError:
             return None
+
+
+def assistant_reply_store(
+    *,
+    conversation_id,
+    user_message_id,
+    content: str,
+    action: str,
+    resources: list[dict] | None = None,
+    on_locked=None,
+) -> Message | None:
+    """Store a whole reply at once (a responder that answers instantly: no `streaming` row, no
+    deltas) and broadcast `assistant.completed` on commit. One transaction: the conversation row
+    lock (which also tells whether the user message has a reply or a notice already), then
+    `on_locked()` (moderation stores its classification and decision there, so the three land
+    together), the reply and the active leaf. Returns None, writing nothing, when the message is
+    answered or closed already. An IntegrityError from `on_locked` rolls everything back."""
+    with transaction.atomic():
+        answered = Message.objects.filter(parent_id=user_message_id).exclude(role=Message.Role.USER)
+        locked = (
+            Conversation.objects.select_for_update(of=("self",))
+            .filter(id=conversation_id, messages__id=user_message_id, messages__role=Message.Role.USER)
+            .annotate(answered=Exists(answered))
+            .values_list("answered", flat=True)
+            .first()
+        )
+        if locked is None or locked:
+            return None
+        if on_locked is not None:
+            on_locked()
+        message = Message(
+            conversation_id=conversation_id,
+            parent_id=user_message_id,
+            role=Message.Role.ASSISTANT,
+            content=content,
+            action=action,
+            resources=resources or [],
+            status=Message.Status.COMPLETE,
+        )
+        message.save(force_insert=True)
+        # The active leaf follows the reply when the user was looking at its parent.
+        Conversation.objects.filter(id=conversation_id, active_leaf_id=user_message_id).update(
+            active_leaf=message, updated_at=timezone.now()
+        )
+        payload = {"message": message_payload(message), "action": action}
+        if resources:
+            payload["resources"] = resources
+        events.publish_on_commit(conversation_id, "assistant.completed", **payload)
+    return message
 
 
 def assistant_delta(*, message: Message, delta: str) -> None:

@@ -5,13 +5,17 @@ worker died) never duplicates anything."""
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
-from moderation.classifiers.base import ClassifierError
-from moderation.services import pipeline
+from conversations.responders import get_responder
+from moderation.classifiers.base import ClassifierError, Verdict
+from moderation.classifiers.registry import get_classifier
+from moderation.services import pipeline, turn
 
 log = logging.getLogger(__name__)
 
@@ -21,25 +25,61 @@ CLASSIFY_MAX_RETRIES = 3
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
 def classify_message(self, message_id: str) -> None:
-    """Classify, decide, then hand over to the `reply` queue. Transient backend errors are
+    """Classify, decide, then answer: in this task when the responder answers at once (one pass,
+    `moderation.services.turn`), else through the `reply` queue. Transient backend errors are
     retried with exponential backoff; after the last retry (or a permanent error) the offline
     backend classifies instead; if that fails too, the decision is made without a verdict
     (answered cautiously, never counted)."""
-    backend = settings.CLASSIFIER_BACKEND
-    try:
-        pipeline.classification_run(message_id=message_id, backend=backend)
-    except ClassifierError as error:
-        if error.transient and not self.request.is_eager and self.request.retries < CLASSIFY_MAX_RETRIES:
-            raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
-        log.warning("classifier %s failed for message %s; falling back to offline", backend, message_id)
-        if backend != "offline":
-            try:
-                pipeline.classification_run(message_id=message_id, backend="offline", fallback_from=backend)
-            except ClassifierError:
-                log.exception("offline classifier failed for message %s", message_id)
+    current = turn.turn_load(message_id=message_id)
+    if current is None:
+        return  # unknown id, or not a user message
+    if not current.classified:
+        verdict, backend, fallback_from = _classify(self, current)
+        if current.fresh:
+            outcome = turn.turn_settle(current, verdict, backend=backend, fallback_from=fallback_from)
+            if outcome is turn.Outcome.ANSWERED:
+                return
+            if outcome is turn.Outcome.REPLY_QUEUED:
+                reply_to_message.delay(message_id)
+                return
+        elif verdict is not None:
+            pipeline.classification_store(
+                message=current.message, verdict=verdict, backend=backend, fallback_from=fallback_from
+            )
+    # The general path: each step loads what it needs and is idempotent on its own.
     decision = pipeline.decision_make(message_id=message_id)
-    if decision is not None:
+    if decision is None:
+        return
+    if getattr(get_responder(), "inline", False):
+        pipeline.reply_generate(message_id=message_id)
+    else:
         reply_to_message.delay(message_id)
+
+
+def _classify(task, current: turn.Turn) -> tuple[Verdict | None, str, str]:
+    """(verdict, backend, fallback_from) for a fresh turn, with the retry and fallback rules."""
+    backend = settings.CLASSIFIER_BACKEND
+    context = turn.user_context(current)
+    try:
+        return _timed(backend, current.message.content, context), backend, ""
+    except ClassifierError as error:
+        if error.transient and not task.request.is_eager and task.request.retries < CLASSIFY_MAX_RETRIES:
+            raise task.retry(exc=error, countdown=2 ** (task.request.retries + 1)) from error
+        log.warning("classifier %s failed for message %s; falling back to offline", backend, current.message.id)
+    if backend != "offline":
+        try:
+            return _timed("offline", current.message.content, context), "offline", backend
+        except ClassifierError:
+            log.exception("offline classifier failed for message %s", current.message.id)
+    return None, backend, ""
+
+
+def _timed(backend: str, text: str, context: list[str]) -> Verdict:
+    started = time.perf_counter()
+    verdict = get_classifier(backend).classify(text, context=context)
+    if verdict.latency_ms:
+        return verdict
+    return replace(verdict, latency_ms=(time.perf_counter() - started) * 1000)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=150, time_limit=180)

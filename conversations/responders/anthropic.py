@@ -198,6 +198,7 @@ def fixed_text(request: ReplyRequest) -> str:
 
 class AnthropicResponder:
     name = "anthropic"
+    inline = False  # network-bound and streamed: answered from the `reply` queue
 
     def __init__(
         self,

@@ -64,6 +64,10 @@ Chunk = Delta | EndRequest
 
 class Responder(Protocol):
     name: str
+    # True for a responder that answers at once, without I/O (the offline one): the classify
+    # worker then answers in the same task and stores the whole reply in one transaction, with
+    # no `assistant.delta`. False (the default) streams from the `reply` queue.
+    inline: bool
 
     def reply(self, request: ReplyRequest) -> Iterator[Chunk]: ...
 

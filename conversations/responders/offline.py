@@ -29,6 +29,7 @@ def word_chunks(text: str, size: int = WORDS_PER_CHUNK) -> list[str]:
 
 class OfflineResponder:
     name = "offline"
+    inline = True  # instant and local: answered in the classify task, in one transaction
 
     def reply(self, request: ReplyRequest) -> Iterator[Chunk]:
         for chunk in word_chunks(texts.for_request(request)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -124,29 +124,44 @@ def classification_run(*, message_id, backend: str | None = None, fallback_from:
     if not path or path[-1].role != Message.Role.USER:
         return None
     message = path[-1]
-    classifier = get_classifier(backend_name)
     started = time.perf_counter()
-    verdict = classifier.classify(message.content, context=_user_context(message, path))
-    latency_ms = verdict.latency_ms or (time.perf_counter() - started) * 1000
+    verdict = get_classifier(backend_name).classify(message.content, context=_user_context(message, path))
+    if not verdict.latency_ms:
+        verdict = replace(verdict, latency_ms=(time.perf_counter() - started) * 1000)
+    return classification_store(message=message, verdict=verdict, backend=backend_name, fallback_from=fallback_from)
+
+
+def classification_row(*, message_id, verdict: Verdict, backend: str, fallback_from: str = "") -> Classification:
+    """The (unsaved) row for a verdict."""
     extra = dict(verdict.extra or {})
     if fallback_from:
         extra["fallback_from"] = fallback_from
+    return Classification(
+        message_id=message_id,
+        backend=backend,
+        backend_version=verdict.version,
+        severity=verdict.severity,
+        category=verdict.category,
+        scores=dict(verdict.scores),
+        signals=list(verdict.signals),
+        rationale=verdict.rationale[:2000],
+        extra=_jsonable(extra),
+        latency_ms=verdict.latency_ms,
+    )
+
+
+def classification_store(*, message: Message, verdict: Verdict, backend: str, fallback_from: str = "") -> Classification:
+    """Store a verdict; idempotent on (message, backend): a second store returns the first row."""
+    row = classification_row(message_id=message.id, verdict=verdict, backend=backend, fallback_from=fallback_from)
     try:
-        return _insert(
-            Classification,
-            message=message,
-            backend=backend_name,
-            backend_version=verdict.version,
-            severity=verdict.severity,
-            category=verdict.category,
-            scores=dict(verdict.scores),
-            signals=list(verdict.signals),
-            rationale=verdict.rationale[:2000],
-            extra=_jsonable(extra),
-            latency_ms=latency_ms,
-        )
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        else:
+            row.save(force_insert=True)
     except IntegrityError:
-        return Classification.objects.get(message_id=message_id, backend=backend_name)
+        return Classification.objects.get(message_id=message.id, backend=backend)
+    return row
 
 
 def _jsonable(value):

@@ -13,6 +13,7 @@ from django.test import Client
 
 from chatsite.asgi import application
 from conversations.models import Message
+from conversations.responders.offline import OfflineResponder
 from tests.factories import conversation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -77,23 +78,42 @@ async def test_another_users_conversation_is_refused_exactly_like_a_missing_one(
     assert answers[0] == answers[1] == answers[2] == ("not_found", answers[0][1], 4404)
 
 
-async def test_a_message_is_created_then_answered_with_a_streamed_reply(user):
+class StreamedOfflineResponder(OfflineResponder):
+    """The offline texts, streamed from the reply queue like a language model's."""
+
+    inline = False
+
+
+async def _send_and_collect(user, content="Hello!"):
     conv = await sync_to_async(conversation)(user)
     communicator, connected, _ = await open_socket(conv.id, user)
     assert connected
     client_id = str(uuid.uuid4())
-    await communicator.send_json_to({"type": "message.send", "client_id": client_id, "parent_id": None, "content": "Hello!"})
+    await communicator.send_json_to({"type": "message.send", "client_id": client_id, "parent_id": None, "content": content})
     created, _ = await receive_until(communicator, "message.created")
     assert created["message"]["client_id"] == client_id
-    assert created["message"]["content"] == "Hello!"
+    assert created["message"]["content"] == content
     assert created["conversation_id"] == str(conv.id)
     completed, seen = await receive_until(communicator, "assistant.completed")
-    deltas = [f["delta"] for f in seen if f["type"] == "assistant.delta"]
+    assert completed["message"]["parent_id"] == created["message"]["id"]
+    assert completed["action"] == "answer"
+    assert completed["message"]["status"] == "complete"
+    await communicator.disconnect()
+    return completed, [f["delta"] for f in seen if f["type"] == "assistant.delta"]
+
+
+async def test_an_instant_reply_arrives_whole_without_deltas(user):
+    completed, deltas = await _send_and_collect(user)
+    assert completed["message"]["content"].strip()
+    assert deltas == []
+
+
+async def test_a_streaming_responder_sends_deltas_that_add_up_to_the_reply(user, settings):
+    settings.RESPONDERS = {"streamed": "tests.conversations.test_consumers.StreamedOfflineResponder"}
+    settings.RESPONDER = "streamed"
+    completed, deltas = await _send_and_collect(user)
     assert deltas, "the reply is streamed"
     assert "".join(deltas) == completed["message"]["content"]
-    assert completed["action"] == "answer"
-    assert completed["message"]["parent_id"] == created["message"]["id"]
-    await communicator.disconnect()
 
 
 async def test_a_resend_after_reconnect_is_answered_but_never_duplicated(user):

@@ -471,3 +471,22 @@ def test_the_fixed_window_counter_allows_exactly_the_limit():
     results = [ratelimit.hit(key, limit=3, window=3600) for _ in range(5)]
     assert results[:3] == [0, 0, 0]
     assert all(r > 0 for r in results[3:])
+
+
+def test_the_counter_on_redis_takes_one_round_trip_and_expires_with_its_window(settings, require_redis):
+    from django.core.cache import caches
+
+    from conversations import ratelimit
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": require_redis}}
+    cache = caches["default"]
+    key = f"test:{time.time_ns()}"
+    results = [ratelimit.hit(key, limit=2, window=3600) for _ in range(4)]
+    assert results[:2] == [0, 0]
+    assert all(0 < r <= 3600 for r in results[2:])
+    now = int(time.time())
+    full_key = cache.make_and_validate_key(f"rl:{key}:{now - now % 3600}")
+    client = cache._cache.get_client(full_key)
+    assert int(client.get(full_key)) == 4
+    assert 0 < client.ttl(full_key) <= 3601
+    client.delete(full_key)
