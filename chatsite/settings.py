@@ -87,8 +87,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Realtime events are best effort (a socket that misses one catches up with `sync`), so the
+    # Pub/Sub layer fits: one PUBLISH per event and no Redis round trip per delivery, where the
+    # list-based core layer spends three per group send and four per received event
+    # (docs/benchmarks.md). CHANNEL_LAYER=core selects the core layer.
+    CHANNEL_LAYER = env_str("CHANNEL_LAYER", "pubsub")
+    if CHANNEL_LAYER not in ("pubsub", "core"):
+        raise ImproperlyConfigured("CHANNEL_LAYER must be pubsub or core")
     CHANNEL_LAYERS = {
         "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+        if CHANNEL_LAYER == "pubsub"
+        else {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 60},
         }

@@ -11,17 +11,17 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from conversations import events, ratelimit
+from conversations import events, ratelimit, sql
 from conversations.exceptions import Invalid, Locked, NotFound, RateLimited, TooLong
 from conversations.models import Conversation, Ending, Message
-from conversations.selectors import ending_payload, message_payload, parse_uuid
+from conversations.selectors import ending_payload, message_is_closed, message_payload, parse_uuid
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +48,42 @@ def _lock_conversation_of(message_id, role: str | None = None) -> Conversation |
     return Conversation.objects.select_for_update(of=("self",)).filter(**messages).first()
 
 
-def _with_post_checks(conversations, client_uuid: uuid.UUID, parent_uuid: uuid.UUID | None):
-    """`conversations` annotated for `message_post`: `resend_id` (the message already posted with
-    this client id, if any), `parent_found` and `parent_locked`. Nothing is appended after a notice
-    whose ending is not reopened, nor beside one: a new child of the message the notice closed
-    would continue the ended branch without editing."""
-    own = Message.objects.filter(conversation=OuterRef("pk"))
-    annotations = {"resend_id": Subquery(own.filter(client_id=client_uuid).values("id")[:1])}
-    if parent_uuid is not None:
-        holding = Ending.objects.filter(conversation=OuterRef("pk"), reopened_at__isnull=True)
-        annotations["parent_found"] = Exists(own.filter(id=parent_uuid))
-        annotations["parent_locked"] = Exists(holding.filter(Q(notice_id=parent_uuid) | Q(notice__parent_id=parent_uuid)))
-    return conversations.annotate(**annotations)
+def _conversation_lock_for_post(conversation_id, user, message: Message) -> bool:
+    """Lock `user`'s conversation and make `message` (not yet inserted) its active leaf, and its
+    first line the title of an untitled conversation. False when there is no such conversation."""
+    title = " ".join(message.content.split())[:TITLE_CHARS]
+    row = sql.fetchone(
+        f"""UPDATE {Conversation._meta.db_table}
+            SET active_leaf_id = %s, updated_at = %s, title = CASE WHEN title = '' THEN %s ELSE title END
+            WHERE id = %s AND owner_id = %s RETURNING id""",  # noqa: S608 (names from model metadata, values as parameters)
+        [
+            sql.param(Conversation, "active_leaf_id", message.id),
+            sql.param(Conversation, "updated_at", timezone.now()),
+            title,
+            sql.param(Conversation, "id", conversation_id),
+            user.pk,
+        ],
+    )
+    return row is not None
+
+
+@cache
+def _post_checks_sql() -> str:
+    """`message_post`'s checks, read after the conversation row lock: the message already posted
+    with this client id (a resend), whether the parent exists in this conversation and whether it
+    is locked. Nothing is appended after a notice whose ending is not reopened, nor beside one: a
+    new child of the message the notice closed would continue the ended branch without editing."""
+    message, ending = Message._meta.db_table, Ending._meta.db_table
+    return f"""
+        SELECT
+            (SELECT m.id FROM {message} m WHERE m.conversation_id = c.id AND m.client_id = %s),
+            EXISTS (SELECT 1 FROM {message} m WHERE m.conversation_id = c.id AND m.id = %s),
+            EXISTS (
+                SELECT 1 FROM {ending} e JOIN {message} n ON n.id = e.notice_id
+                WHERE e.conversation_id = c.id AND e.reopened_at IS NULL AND (e.notice_id = %s OR n.parent_id = %s)
+            )
+        FROM {Conversation._meta.db_table} c WHERE c.id = %s
+    """  # noqa: S608 (names from model metadata, values as parameters)
 
 
 def clean_content(content: object) -> str:
@@ -111,47 +135,51 @@ def message_post(*, user, conversation_id, content: object, client_id: object, p
         except (TypeError, ValueError, AttributeError):
             raise Invalid("parent_id must be a UUID or null.", client_id=client_text) from None
 
+    message = Message(
+        conversation_id=conversation_uuid,
+        parent_id=parent_uuid,
+        role=Message.Role.USER,
+        content=text,
+        client_id=client_uuid,
+        status=Message.Status.COMPLETE,
+    )
     with transaction.atomic():
-        # The row lock, the resend check and the parent's existence and lock state: one query.
-        conversation = (
-            _with_post_checks(Conversation.objects.select_for_update(), client_uuid, parent_uuid)
-            .filter(id=conversation_uuid)
-            .first()
-        )
-        if conversation is None or conversation.owner_id != user.pk:
+        # The row lock comes first, in a statement of its own: under READ COMMITTED the checks
+        # below then read a snapshot taken after any racing ending committed. The UPDATE that
+        # takes it already points the active leaf at the new message (the foreign key is checked
+        # at commit); every refusal below rolls it back.
+        if not _conversation_lock_for_post(conversation_uuid, user, message):
             raise NotFound(client_id=client_text)
-        if conversation.resend_id is not None:
-            return Posted(Message.objects.get(id=conversation.resend_id), created=False)
-        limit, window = settings.CHAT_RATE_LIMIT
-        retry_after = ratelimit.hit(f"msg:{user.pk}", limit=limit, window=window)
-        if retry_after:
-            raise RateLimited(
-                f"You can send {limit} messages every {window} seconds. Please wait {retry_after} s.",
-                client_id=client_text,
-                retry_after=retry_after,
-            )
-        if parent_uuid is not None:
-            if not conversation.parent_found:
-                raise NotFound("No such parent message in this conversation.", client_id=client_text)
-            if conversation.parent_locked:
-                raise Locked(client_id=client_text)
-        message = Message.objects.create(
-            conversation=conversation,
-            parent_id=parent_uuid,
-            role=Message.Role.USER,
-            content=text,
-            client_id=client_uuid,
-            status=Message.Status.COMPLETE,
+        resend_id, parent_found, parent_locked = sql.fetchone(
+            _post_checks_sql(),
+            [
+                sql.param(Message, "client_id", client_uuid),
+                *[sql.param(Message, "id", parent_uuid)] * 3,
+                sql.param(Conversation, "id", conversation_uuid),
+            ],
         )
-        conversation.active_leaf = message
-        update_fields = ["active_leaf", "updated_at"]
-        if not conversation.title:
-            conversation.title = " ".join(text.split())[:TITLE_CHARS]
-            update_fields.append("title")
-        conversation.save(update_fields=update_fields)
-        events.publish_on_commit(conversation.id, "message.created", message=message_payload(message))
-        message_id = message.id
-        transaction.on_commit(lambda: _run_posted_hook(message_id))
+        if resend_id is not None:  # a resend: answered with the stored message, nothing changes
+            transaction.set_rollback(True)
+        else:
+            limit, window = settings.CHAT_RATE_LIMIT
+            retry_after = ratelimit.hit(f"msg:{user.pk}", limit=limit, window=window)
+            if retry_after:
+                raise RateLimited(
+                    f"You can send {limit} messages every {window} seconds. Please wait {retry_after} s.",
+                    client_id=client_text,
+                    retry_after=retry_after,
+                )
+            if parent_uuid is not None:
+                if not parent_found:
+                    raise NotFound("No such parent message in this conversation.", client_id=client_text)
+                if parent_locked:
+                    raise Locked(client_id=client_text)
+            sql.insert(message)
+            events.publish_on_commit(conversation_uuid, "message.created", message=message_payload(message))
+            message_id = message.id
+            transaction.on_commit(lambda: _run_posted_hook(message_id))
+    if resend_id is not None:
+        return Posted(Message.objects.get(id=sql.as_uuid(resend_id)), created=False)
     return Posted(message, created=True)
 
 
@@ -218,6 +246,8 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
                 reply.save(update_fields=["content"])
                 return reply
             return None
+        if message_is_closed(Message.objects.get(id=user_message_id)):
+            return None
         try:
             with transaction.atomic():
                 return Message.objects.create(
@@ -228,6 +258,44 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
                 )
         except IntegrityError:
             return None
+
+
+def _conversation_lock_for_reply(conversation_id, user_message_id, reply: Message) -> bool:
+    """Lock the conversation; the active leaf follows `reply` (not yet inserted) when the user
+    was looking at its parent. False when there is no such conversation."""
+    leaf = sql.param(Conversation, "active_leaf_id", reply.id)
+    parent = sql.param(Conversation, "active_leaf_id", user_message_id)
+    row = sql.fetchone(
+        f"""UPDATE {Conversation._meta.db_table}
+            SET active_leaf_id = CASE WHEN active_leaf_id = %s THEN %s ELSE active_leaf_id END,
+                updated_at = CASE WHEN active_leaf_id = %s THEN %s ELSE updated_at END
+            WHERE id = %s RETURNING id""",  # noqa: S608 (names from model metadata, values as parameters)
+        [
+            parent,
+            leaf,
+            parent,
+            sql.param(Conversation, "updated_at", timezone.now()),
+            sql.param(Conversation, "id", conversation_id),
+        ],
+    )
+    return row is not None
+
+
+@cache
+def _reply_checks_sql() -> str:
+    """`assistant_reply_store`'s check, read after the row lock: the user message is a user message
+    of this conversation, has no reply or notice yet, and no ending that holds closed its parent
+    (it was sent just before the turn beside it ended the branch)."""
+    message, ending = Message._meta.db_table, Ending._meta.db_table
+    return f"""
+        SELECT 1 FROM {message} u
+        WHERE u.id = %s AND u.conversation_id = %s AND u.role = 'user'
+          AND NOT EXISTS (SELECT 1 FROM {message} r WHERE r.parent_id = u.id AND r.role <> 'user')
+          AND NOT EXISTS (
+              SELECT 1 FROM {ending} e JOIN {message} n ON n.id = e.notice_id
+              WHERE n.parent_id = u.parent_id AND e.reopened_at IS NULL
+          )
+    """  # noqa: S608 (names from model metadata, values as parameters)
 
 
 def assistant_reply_store(
@@ -245,33 +313,29 @@ def assistant_reply_store(
     `on_locked()` (moderation stores its classification and decision there, so the three land
     together), the reply and the active leaf. Returns None, writing nothing, when the message is
     answered or closed already. An IntegrityError from `on_locked` rolls everything back."""
+    message = Message(
+        conversation_id=conversation_id,
+        parent_id=user_message_id,
+        role=Message.Role.ASSISTANT,
+        content=content,
+        action=action,
+        resources=resources or [],
+        status=Message.Status.COMPLETE,
+    )
     with transaction.atomic():
-        answered = Message.objects.filter(parent_id=user_message_id).exclude(role=Message.Role.USER)
-        locked = (
-            Conversation.objects.select_for_update(of=("self",))
-            .filter(id=conversation_id, messages__id=user_message_id, messages__role=Message.Role.USER)
-            .annotate(answered=Exists(answered))
-            .values_list("answered", flat=True)
-            .first()
+        # Lock first, then check (see message_post); a refusal rolls the leaf move back.
+        if not _conversation_lock_for_reply(conversation_id, user_message_id, message):
+            return None
+        open_ = sql.fetchone(
+            _reply_checks_sql(),
+            [sql.param(Message, "id", user_message_id), sql.param(Message, "conversation_id", conversation_id)],
         )
-        if locked is None or locked:
+        if open_ is None:
+            transaction.set_rollback(True)
             return None
         if on_locked is not None:
             on_locked()
-        message = Message(
-            conversation_id=conversation_id,
-            parent_id=user_message_id,
-            role=Message.Role.ASSISTANT,
-            content=content,
-            action=action,
-            resources=resources or [],
-            status=Message.Status.COMPLETE,
-        )
-        message.save(force_insert=True)
-        # The active leaf follows the reply when the user was looking at its parent.
-        Conversation.objects.filter(id=conversation_id, active_leaf_id=user_message_id).update(
-            active_leaf=message, updated_at=timezone.now()
-        )
+        sql.insert(message)
         payload = {"message": message_payload(message), "action": action}
         if resources:
             payload["resources"] = resources

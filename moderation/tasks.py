@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 CLASSIFY_MAX_RETRIES = 3
 
 
-
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
 def classify_message(self, message_id: str) -> None:
     """Classify, decide, then answer: in this task when the responder answers at once (one pass,
@@ -31,8 +30,8 @@ def classify_message(self, message_id: str) -> None:
     backend classifies instead; if that fails too, the decision is made without a verdict
     (answered cautiously, never counted)."""
     current = turn.turn_load(message_id=message_id)
-    if current is None:
-        return  # unknown id, or not a user message
+    if current is None or current.closed:
+        return  # unknown id, not a user message, or closed by an ending (nothing answers it)
     if not current.classified:
         verdict, backend, fallback_from = _classify(self, current)
         if current.fresh:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import Conversation, Ending, Message
-from conversations.responders import get_responder
+from conversations.responders import get_responder, texts
 from conversations.responders.base import (
     CrisisResource,
     Delta,
@@ -29,7 +29,6 @@ from conversations.responders.base import (
     ResponderUnavailable,
     Turn,
 )
-from conversations.responders import texts
 from moderation import policy, taxonomy
 from moderation.classifiers.base import ClassifierError, Verdict
 from moderation.classifiers.registry import get_classifier
@@ -150,7 +149,9 @@ def classification_row(*, message_id, verdict: Verdict, backend: str, fallback_f
     )
 
 
-def classification_store(*, message: Message, verdict: Verdict, backend: str, fallback_from: str = "") -> Classification:
+def classification_store(
+    *, message: Message, verdict: Verdict, backend: str, fallback_from: str = ""
+) -> Classification:
     """Store a verdict; idempotent on (message, backend): a second store returns the first row."""
     row = classification_row(message_id=message.id, verdict=verdict, backend=backend, fallback_from=fallback_from)
     try:
@@ -213,8 +214,12 @@ def decision_make(*, message_id) -> Decision | None:
     decisions = {d.message_id: d for d in Decision.objects.filter(message_id__in=user_ids)}
     if message.id in decisions:
         return decisions[message.id]
+    if conversation_selectors.message_is_closed(message, path):
+        return None  # below or beside an ending that holds: nothing answers it
     for ancestor_id in user_ids[:-1]:
         if ancestor_id not in decisions:
+            if not Classification.objects.filter(message_id=ancestor_id).exists():
+                _classify_quietly(ancestor_id)  # its own task has not run yet: classify it first
             decided = decision_make(message_id=ancestor_id)
             if decided is not None:
                 decisions[ancestor_id] = decided
@@ -247,6 +252,18 @@ def decision_make(*, message_id) -> Decision | None:
     except IntegrityError:
         return Decision.objects.get(message_id=message_id)
     return row
+
+
+def _classify_quietly(message_id) -> None:
+    """Classify an earlier turn that a later one must decide first (a quick double send whose
+    second task ran first), with the configured backend, else offline; a failure leaves it to
+    be decided as unclassified, like its own task would."""
+    for backend in dict.fromkeys((settings.CLASSIFIER_BACKEND, "offline")):
+        try:
+            classification_run(message_id=message_id, backend=backend)
+            return
+        except ClassifierError:
+            log.warning("classifier %s failed for earlier message %s", backend, message_id)
 
 
 def _flag_crisis(message: Message, decision: Decision) -> None:
@@ -297,7 +314,7 @@ def reply_generate(*, message_id) -> None:
         if decision is None:
             return
     user_message = decision.message
-    version, settings_ = _policy_active()
+    _, settings_ = _policy_active()
     if decision.action == "end":
         ending_create(decision=decision, anchor_id=user_message.id, reason=decision.end_reason or "persistent_harm")
         return
@@ -379,9 +396,7 @@ def ending_create(*, decision: Decision, anchor_id, reason: str) -> Ending | Non
         .values("message_id", "action", "strikes_before", "strikes_after", "counted", "category")
     )
     path_ids = {m.id for m in conversation_selectors.branch_of(decision.message)}
-    trace = [
-        {**row, "message_id": str(row["message_id"])} for row in trace if row["message_id"] in path_ids
-    ]
+    trace = [{**row, "message_id": str(row["message_id"])} for row in trace if row["message_id"] in path_ids]
 
     def audit(ending: Ending) -> None:
         audit_record(
@@ -411,9 +426,7 @@ def _flag_repeat_endings(ending: Ending) -> None:
     since = timezone.now() - REPEAT_ENDINGS_WINDOW
     count = Ending.objects.filter(conversation__owner_id=owner_id, created_at__gte=since).count()
     if count >= REPEAT_ENDINGS_THRESHOLD:
-        already = Flag.objects.filter(
-            kind=Flag.Kind.REPEAT_ENDINGS, user_id=owner_id, status=Flag.Status.OPEN
-        ).exists()
+        already = Flag.objects.filter(kind=Flag.Kind.REPEAT_ENDINGS, user_id=owner_id, status=Flag.Status.OPEN).exists()
         if not already:
             Flag.objects.create(
                 kind=Flag.Kind.REPEAT_ENDINGS,
@@ -436,9 +449,14 @@ def unanswered_user_messages(*, older_than: timedelta, limit: int = 500) -> list
     stuck_streaming = Message.objects.filter(
         parent_id=OuterRef("pk"), role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, created_at__lt=cutoff
     )
+    holding = conversation_selectors.holding_endings()
+    closed = Exists(holding.filter(notice__parent_id=OuterRef("parent_id"))) | Exists(
+        holding.filter(notice_id=OuterRef("parent_id"))
+    )
     return list(
         Message.objects.filter(role=Message.Role.USER, created_at__lt=cutoff)
         .filter(Q(~Exists(replies)) | Q(Exists(stuck_streaming)))
+        .exclude(closed)
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )

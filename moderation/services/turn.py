@@ -25,9 +25,11 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from conversations import services as conversation_services
+from conversations import sql
 from conversations.models import Ending, Message
 from conversations.responders import get_responder
 from conversations.responders.base import Delta, EndRequest, ReplyRequest
@@ -51,11 +53,17 @@ class Turn:
     classified: bool  # the user message has a classification already
     decided: bool  # ... or a decision
     below_ending: bool  # a notice whose ending still holds is on the path
+    beside_ending: bool  # ... or closed the message's parent (sent just before the ending)
+
+    @property
+    def closed(self) -> bool:
+        """Nothing answers this message (conversations.selectors.message_is_closed)."""
+        return self.below_ending or self.beside_ending
 
     @property
     def fresh(self) -> bool:
         """Nothing stored yet for this message, and the branch state is fully known."""
-        if self.classified or self.decided or self.below_ending:
+        if self.classified or self.decided or self.closed:
             return False
         earlier_users = [m.id for m in self.path[:-1] if m.role == Message.Role.USER]
         if any(message_id not in self.decisions for message_id in earlier_users):
@@ -93,12 +101,16 @@ def _sql() -> str:
         SELECT m.id, m.parent_id, m.role, m.content, m.status, m.action, m.created_at, m.conversation_id,
                d.state AS decision_state, d.id AS decision_id, e.reopened_at AS notice_reopened_at,
                CASE WHEN b.depth = 0 THEN
-                   (SELECT COUNT(*) FROM {classification} c WHERE c.message_id = m.id) ELSE 0 END AS n_classified
+                   (SELECT COUNT(*) FROM {classification} c WHERE c.message_id = m.id) ELSE 0 END AS n_classified,
+               CASE WHEN b.depth = 0 THEN (
+                   SELECT COUNT(*) FROM {ending} ce JOIN {message} n ON n.id = ce.notice_id
+                   WHERE n.parent_id = m.parent_id AND ce.reopened_at IS NULL
+               ) ELSE 0 END AS n_closing_siblings
         FROM branch b JOIN {message} m ON m.id = b.id
         LEFT JOIN {decision} d ON d.message_id = m.id
         LEFT JOIN {ending} e ON e.notice_id = m.id
         ORDER BY b.depth DESC
-    """
+    """  # noqa: S608 (names from model metadata, values as parameters)
 
 
 def turn_load(*, message_id) -> Turn | None:
@@ -124,6 +136,7 @@ def turn_load(*, message_id) -> Turn | None:
         classified=bool(leaf.n_classified),
         decided=leaf.decision_id is not None,
         below_ending=any(m.role == Message.Role.NOTICE and m.notice_reopened_at is None for m in path),
+        beside_ending=bool(leaf.n_closing_siblings),
     )
 
 
@@ -159,16 +172,17 @@ def turn_settle(turn: Turn, verdict: Verdict | None, *, backend: str, fallback_f
     if decided.action == "end" or (decided.crisis_mode and not state.crisis_mode):
         # Endings (statement, audit, flags) and a crisis flag are the general path's work.
         if verdict is not None:
-            pipeline.classification_store(message=turn.message, verdict=verdict, backend=backend, fallback_from=fallback_from)
+            pipeline.classification_store(
+                message=turn.message, verdict=verdict, backend=backend, fallback_from=fallback_from
+            )
         return Outcome.GENERAL
     decision = _decision_row(turn, decided, classification, version)
     responder = get_responder()
 
     def store_moderation() -> None:
         if classification is not None:
-            classification.save(force_insert=True)
-            decision.classification = classification
-        decision.save(force_insert=True)
+            decision.classification = sql.insert(classification)
+        sql.insert(decision)
 
     try:
         if not getattr(responder, "inline", False):
@@ -186,6 +200,10 @@ def turn_settle(turn: Turn, verdict: Verdict | None, *, backend: str, fallback_f
             on_locked=store_moderation,
         )
     except IntegrityError:  # another run stored this turn's classification or decision first
+        if verdict is not None:  # keep ours (idempotent per backend): moderators see every verdict
+            pipeline.classification_store(
+                message=turn.message, verdict=verdict, backend=backend, fallback_from=fallback_from
+            )
         return Outcome.GENERAL
     if reply is None:  # the message has a reply or a notice already
         return Outcome.ANSWERED
@@ -221,4 +239,9 @@ def _whole_reply(responder, turn: Turn, decided: policy.Decision, settings_) -> 
 
 
 def user_context(turn: Turn) -> list[str]:
-    return pipeline._user_context(turn.message, turn.path)
+    """The classifier's context: the branch's previous user turns. When the window is cut short
+    of CLASSIFIER_CONTEXT_TURNS of them, the whole branch is read (one more query)."""
+    wanted = settings.CLASSIFIER_CONTEXT_TURNS
+    earlier = sum(1 for m in turn.path[:-1] if m.role == Message.Role.USER)
+    path = turn.path if not turn.truncated or earlier >= wanted else pipeline._branch_to(turn.message.id)
+    return pipeline._user_context(turn.message, path)

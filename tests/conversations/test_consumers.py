@@ -89,7 +89,9 @@ async def _send_and_collect(user, content="Hello!"):
     communicator, connected, _ = await open_socket(conv.id, user)
     assert connected
     client_id = str(uuid.uuid4())
-    await communicator.send_json_to({"type": "message.send", "client_id": client_id, "parent_id": None, "content": content})
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": client_id, "parent_id": None, "content": content}
+    )
     created, _ = await receive_until(communicator, "message.created")
     assert created["message"]["client_id"] == client_id
     assert created["message"]["content"] == content
@@ -134,7 +136,9 @@ async def test_a_resend_after_reconnect_is_answered_but_never_duplicated(user):
 async def test_sync_returns_the_whole_tree(user):
     conv = await sync_to_async(conversation)(user)
     communicator, _, _ = await open_socket(conv.id, user)
-    await communicator.send_json_to({"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "one"})
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "one"}
+    )
     await receive_until(communicator, "assistant.completed")
     await communicator.send_json_to({"type": "sync"})
     state, _ = await receive_until(communicator, "conversation.state")
@@ -155,8 +159,16 @@ async def test_sync_returns_the_whole_tree(user):
         ('{"type": "message.send", "client_id": "x", "parent_id": null, "content": "hi"}', "invalid"),
         ('{"type": "message.send", "client_id": "%s", "parent_id": "nope", "content": "hi"}' % uuid.uuid4(), "invalid"),
         ('{"type": "message.send", "client_id": "%s", "parent_id": null, "content": 5}' % uuid.uuid4(), "invalid"),
-        ('{"type": "message.send", "client_id": "%s", "parent_id": "%s", "content": "hi"}' % (uuid.uuid4(), uuid.uuid4()), "not_found"),
-        ('{"type": "message.send", "client_id": "%s", "parent_id": null, "content": "%s"}' % (uuid.uuid4(), "x" * 8001), "too_long"),
+        (
+            '{"type": "message.send", "client_id": "%s", "parent_id": "%s", "content": "hi"}'
+            % (uuid.uuid4(), uuid.uuid4()),
+            "not_found",
+        ),
+        (
+            '{"type": "message.send", "client_id": "%s", "parent_id": null, "content": "%s"}'
+            % (uuid.uuid4(), "x" * 8001),
+            "too_long",
+        ),
     ],
 )
 async def test_malformed_frames_get_an_error_and_write_nothing(user, raw, code):
@@ -200,7 +212,9 @@ async def test_a_message_into_an_ended_branch_gets_locked(user):
 
     conv = await sync_to_async(conversation)(user)
     communicator, _, _ = await open_socket(conv.id, user)
-    await communicator.send_json_to({"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "hi"})
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "hi"}
+    )
     created, _ = await receive_until(communicator, "message.created")
     completed, _ = await receive_until(communicator, "assistant.completed")
     ending = await sync_to_async(services.conversation_end)(
@@ -209,7 +223,9 @@ async def test_a_message_into_an_ended_branch_gets_locked(user):
     ended, _ = await receive_until(communicator, "conversation.ended")
     assert ended["ending"]["notice_id"] == str(ending.notice_id)
     client_id = str(uuid.uuid4())
-    await communicator.send_json_to({"type": "message.send", "client_id": client_id, "parent_id": str(ending.notice_id), "content": "more"})
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": client_id, "parent_id": str(ending.notice_id), "content": "more"}
+    )
     error, _ = await receive_until(communicator, "error")
     assert error["code"] == "locked"
     assert error["client_id"] == client_id
@@ -221,9 +237,13 @@ async def test_the_rate_limit_answers_rate_limited(user, settings):
     settings.CHAT_RATE_LIMIT = (1, 60)
     conv = await sync_to_async(conversation)(user)
     communicator, _, _ = await open_socket(conv.id, user)
-    await communicator.send_json_to({"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "one"})
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "one"}
+    )
     await receive_until(communicator, "assistant.completed")
-    await communicator.send_json_to({"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "two"})
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "two"}
+    )
     error, _ = await receive_until(communicator, "error")
     assert error["code"] == "rate_limited"
     assert error["retry_after"] > 0
@@ -239,7 +259,9 @@ async def test_logging_out_closes_the_socket_at_its_next_frame(user):
     from django.core.cache import cache
 
     await sync_to_async(cache.clear)()
-    await communicator.send_json_to({"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "hi"})
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "hi"}
+    )
     close = await communicator.receive_output()
     assert close["type"] == "websocket.close" and close["code"] == 4403
     assert await count_messages() == 0

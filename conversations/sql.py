@@ -1,0 +1,86 @@
+"""Hand-written SQL for the per-message hot path: posting a user message and storing a turn.
+
+Building and compiling querysets was the largest share of the server's and the worker's CPU per
+message (py-spy, docs/benchmarks.md), so the few statements run for every message are written
+here once. They stay portable between PostgreSQL and SQLite: `%s` parameters, values prepared by
+the model fields themselves (UUIDs, JSON, datetimes), row locks only where the database has them
+(SQLite's IMMEDIATE transactions serialise writers instead). Everything else uses the ORM.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.fields import AutoFieldMixin
+
+
+def param(model: type[Model], field_name: str, value):
+    """`value` as the database wants it for `model.field_name` (a UUID on SQLite is hex text)."""
+    return model._meta.get_field(field_name).get_db_prep_save(value, connection)
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    """A UUID column read by a raw cursor (PostgreSQL gives UUIDs, SQLite hex text)."""
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def for_update(alias: str) -> str:
+    """The row-lock clause for the table aliased `alias`, or nothing where there is none."""
+    features = connection.features
+    if features.has_select_for_update_of:
+        return f" FOR UPDATE OF {alias}"
+    return " FOR UPDATE" if features.has_select_for_update else ""
+
+
+@cache
+def _insert_sql(model: type[Model]) -> tuple[str, tuple, str]:
+    """(INSERT statement, its fields, the auto primary key's attname or "") for `model`."""
+    opts = model._meta
+    auto_pk = opts.pk if isinstance(opts.pk, AutoFieldMixin) else None
+    fields = tuple(f for f in opts.concrete_fields if f is not auto_pk)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = quote(opts.db_table)
+    statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from metadata)
+    if auto_pk is not None:
+        statement += f" RETURNING {quote(auto_pk.column)}"
+    return statement, fields, auto_pk.attname if auto_pk else ""
+
+
+def insert(instance: Model) -> Model:
+    """INSERT an unsaved instance in one statement, as `save(force_insert=True)` would (field  # noqa: S608 (names from model metadata, values as parameters)
+    defaults, `auto_now_add`, an auto primary key read back with RETURNING, which PostgreSQL and
+    SQLite >= 3.35 both have), without the ORM's per-call query building. No signals are sent:
+    none are connected to the hot-path models."""
+    statement, fields, auto_pk = _insert_sql(type(instance))
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        if auto_pk:
+            setattr(instance, auto_pk, cursor.fetchone()[0])
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def execute(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def fetchone(sql: str, params: list) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def fetchall(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
