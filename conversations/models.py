@@ -15,9 +15,7 @@ class Conversation(models.Model):
     title = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    active_leaf = models.ForeignKey(
-        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    active_leaf = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["owner", "-updated_at"])]
@@ -67,12 +65,8 @@ class Message(models.Model):
             ),
             # A message gets at most one reply (assistant message or notice): a task that runs
             # twice can never write a second one, and nothing but a user message follows a reply.
-            models.UniqueConstraint(
-                fields=["parent"], condition=~Q(role="user"), name="message_one_reply_per_parent"
-            ),
-            models.CheckConstraint(
-                condition=Q(role__in=["user", "assistant", "notice"]), name="message_role_valid"
-            ),
+            models.UniqueConstraint(fields=["parent"], condition=~Q(role="user"), name="message_one_reply_per_parent"),
+            models.CheckConstraint(condition=Q(role__in=["user", "assistant", "notice"]), name="message_role_valid"),
         ]
         indexes = [models.Index(fields=["conversation", "created_at"])]
 

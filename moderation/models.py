@@ -139,7 +139,9 @@ class Review(ImmutableModel):
         NOTE = "note"
 
     ending = models.ForeignKey(Ending, on_delete=models.CASCADE, related_name="reviews")
-    moderator = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    moderator = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     note = models.TextField(blank=True, max_length=4000)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -155,8 +155,13 @@ class Summary:
         self.passed += outcome.passed
         self.endings += outcome.ended
         for failure in outcome.failures:
-            name = {"false_ending": "false_endings", "missed_ending": "missed_endings", "late_ending": "late_endings",
-                    "crisis_miss": "crisis_misses", "ended_in_crisis": "ended_in_crisis"}[failure]
+            name = {
+                "false_ending": "false_endings",
+                "missed_ending": "missed_endings",
+                "late_ending": "late_endings",
+                "crisis_miss": "crisis_misses",
+                "ended_in_crisis": "ended_in_crisis",
+            }[failure]
             setattr(self, name, getattr(self, name) + 1)
         if not outcome.passed:
             self.failed_ids.append(outcome.id)

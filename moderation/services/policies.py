@@ -33,7 +33,6 @@ def policy_active() -> tuple[int, PolicySettings]:
 # log reads as a straight line: publish v5, roll back to v3 as v6.
 
 
-
 class PolicyError(Exception):
     """A refused policy change; `code` is stable (not_found, not_draft, not_retired)."""
 
@@ -69,8 +68,9 @@ def policy_draft_create(*, author, note: str = "") -> PolicyVersion:
     active_number, active_settings = policy_active()
     with transaction.atomic():
         draft = _new_version(settings=active_settings.to_dict(), author=author, note=note)
-        audit_record(actor=author, action="policy.draft_create", target=draft, number=draft.number,
-                     copied_from=active_number)
+        audit_record(
+            actor=author, action="policy.draft_create", target=draft, number=draft.number, copied_from=active_number
+        )
     return draft
 
 
@@ -142,8 +142,14 @@ def policy_rollback(*, number: int, actor) -> PolicyVersion:
         settings = PolicySettings.from_dict(old.settings).to_dict()
         version = _new_version(settings=settings, author=actor, note=f"Rollback to version {number}.")
         previous = _activate(version, actor=actor)
-        audit_record(actor=actor, action="policy.rollback", target=version, number=version.number,
-                     restored=number, previous=previous)
+        audit_record(
+            actor=actor,
+            action="policy.rollback",
+            target=version,
+            number=version.number,
+            restored=number,
+            previous=previous,
+        )
     return version
 
 
@@ -158,8 +164,14 @@ def backtest_request(*, number: int, actor, since: datetime | None = None) -> Ba
     with transaction.atomic():
         version = _get_version(number)
         run = Backtest.objects.create(policy_version=version, requested_by=actor, since=since)
-        audit_record(actor=actor, action="policy.backtest", target=version, number=number, backtest_id=run.pk,
-                     since=since.isoformat() if since else None)
+        audit_record(
+            actor=actor,
+            action="policy.backtest",
+            target=version,
+            number=number,
+            backtest_id=run.pk,
+            since=since.isoformat() if since else None,
+        )
         run_id = run.pk
         transaction.on_commit(lambda: run_backtest.delay(run_id))
     return run

@@ -45,7 +45,9 @@ SPACED_LETTERS = re.compile(r"(?<![a-z])(?:[a-z][ .\-_*·/]+){2,}[a-z](?![a-z])"
 SPLIT_WORD = re.compile(r"\b[a-z]{1,5}(?:[\-_.·*~^][a-z]{1,5}){2,}\b")
 INNER_SEPARATOR = re.compile(r"[\-_.·*~^]")
 JOINERS = re.compile(r"[\"'`«»“”]\s*\+\s*[\"'`«»“”]|\s\+\s")
-SUSPICIOUS = re.compile(r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]|(?<![a-z])[a-z][ .\-_*·/][a-z][ .\-_*·/][a-z]\b|([a-z])\1\1|\+|[a-z]-[a-z]{1,5}-[a-z]")
+SUSPICIOUS = re.compile(
+    r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]|(?<![a-z])[a-z][ .\-_*·/][a-z][ .\-_*·/][a-z]\b|([a-z])\1\1|\+|[a-z]-[a-z]{1,5}-[a-z]"
+)
 REPEATS = re.compile(r"([a-z])\1{2,}")
 
 

@@ -70,8 +70,8 @@ def leading_words(pattern: str, *, ends_word: bool = False) -> frozenset[str] | 
             end = _group_end(part)
             if end < len(part) and part[end] in "?*{":
                 return None
-            inner = part[3:end - 1] if part.startswith("(?:") else part[1:end - 1]
-            after = part[end:end + 2]
+            inner = part[3 : end - 1] if part.startswith("(?:") else part[1 : end - 1]
+            after = part[end : end + 2]
             found = leading_words(inner, ends_word=after[:1] == " " or after in ("\\W", "\\b", "\\s"))
             if found is None:
                 return None

@@ -206,8 +206,10 @@ def _apply_frames(
             # history / fiction-analysis / debunking frame excuses it
             allowed = CONTENT_EXCUSES if persuasive else CONTENT_EXCUSES | {"discussion"}
             excused = excused & allowed
-        if category == "cyber_attack" and "defensive" in excused and (
-            "cyber_attack:sandbox_escape" in signals or _any(lx.CYBER_GOAL_RE, forms)
+        if (
+            category == "cyber_attack"
+            and "defensive" in excused
+            and ("cyber_attack:sandbox_escape" in signals or _any(lx.CYBER_GOAL_RE, forms))
         ):
             # defensive words do not excuse a named attacker goal (persistence, exfiltration, victims ...)
             excused = excused - {"defensive"}
@@ -248,7 +250,13 @@ def _judge_self_harm(
     that promotes self-harm or disordered eating is treated as a risk sign too (crisis support is
     cheap, a missed crisis is not) unless a study, prevention or professional frame is explicit."""
     severity = scores["self_harm"]
-    if fired & PROMOTION_SIGNALS and not frames & {"history", "prevention", "fiction_analysis", "professional", "debunk"}:
+    if fired & PROMOTION_SIGNALS and not frames & {
+        "history",
+        "prevention",
+        "fiction_analysis",
+        "professional",
+        "debunk",
+    }:
         scores["self_harm"] = max(2, min(severity, 2))
         signals.append("self_harm:promotion_or_method")
         signals.append("crisis:self_harm")

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Drive multi-turn red-team scenarios through the real pipeline and report what ended."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="JSONL scenarios: {id, kind, category, expect, expect_crisis, max_turn_to_end, turns}")
+        parser.add_argument(
+            "file", help="JSONL scenarios: {id, kind, category, expect, expect_crisis, max_turn_to_end, turns}"
+        )
         parser.add_argument("--output", help="write one JSON line per scenario here")
         parser.add_argument("--keep", action="store_true", help="keep the throwaway users and their chats")
         parser.add_argument("--limit", type=int, default=0, help="only the first N scenarios")
@@ -26,7 +28,9 @@ class Command(BaseCommand):
         scenarios = self._load(options["file"], options["limit"])
         celery_app.conf.task_always_eager = True  # the pipeline runs in this process, tasks and all
         output = open(options["output"], "w") if options["output"] else None
-        bar = tqdm(total=len(scenarios), unit="scenario", file=sys.stderr, disable=options["json"] or len(scenarios) < 2)
+        bar = tqdm(
+            total=len(scenarios), unit="scenario", file=sys.stderr, disable=options["json"] or len(scenarios) < 2
+        )
 
         def record(outcome):
             bar.update(1)
@@ -40,12 +44,21 @@ class Command(BaseCommand):
             if output:
                 output.close()
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "scenarios": summary.scenarios, "pass_rate": summary.pass_rate, "ending_rate": summary.ending_rate,
-                "false_endings": summary.false_endings, "missed_endings": summary.missed_endings,
-                "late_endings": summary.late_endings, "crisis_misses": summary.crisis_misses,
-                "ended_in_crisis": summary.ended_in_crisis, "failed": summary.failed_ids,
-            }))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "scenarios": summary.scenarios,
+                        "pass_rate": summary.pass_rate,
+                        "ending_rate": summary.ending_rate,
+                        "false_endings": summary.false_endings,
+                        "missed_endings": summary.missed_endings,
+                        "late_endings": summary.late_endings,
+                        "crisis_misses": summary.crisis_misses,
+                        "ended_in_crisis": summary.ended_in_crisis,
+                        "failed": summary.failed_ids,
+                    }
+                )
+            )
             return
         self.stdout.write(f"scenarios        {summary.scenarios}")
         self.stdout.write(f"pass rate        {summary.pass_rate:.3f} ({summary.passed}/{summary.scenarios})")
