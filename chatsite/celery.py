@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 
@@ -22,3 +22,17 @@ def _drop_broken_database_connections(task=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def _load_backends(**kwargs) -> None:
+    """Build the classifier (its lexicons compile on first use) and the responder when the worker
+    starts, not in the first user's task; a prefork pool's children inherit them. A backend that
+    cannot be built stops the worker here, loudly, instead of failing every task."""
+    from django.conf import settings
+
+    from conversations.responders import get_responder
+    from moderation.classifiers.registry import get_classifier
+
+    get_classifier(settings.CLASSIFIER_BACKEND)
+    get_responder()
