@@ -44,10 +44,21 @@ from moderation.services import pipeline
 TURN_WINDOW = 24
 
 
+@dataclass(frozen=True)
+class BranchMessage:
+    """A message of the window, as the pipeline's helpers read it (no model instance per row)."""
+
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    role: str
+    content: str
+    conversation_id: uuid.UUID
+
+
 @dataclass
 class Turn:
-    message: Message
-    path: list[Message]  # oldest first, the user message last; at most TURN_WINDOW long
+    message: BranchMessage
+    path: list[BranchMessage]  # oldest first, the user message last; at most TURN_WINDOW long
     decisions: dict  # message id -> Decision-like (`.state`) for the decided user turns of `path`
     truncated: bool  # the window starts below the root
     classified: bool  # the user message has a classification already
@@ -98,7 +109,7 @@ def _sql() -> str:
             SELECT m.parent_id, b.depth + 1 FROM {message} m JOIN branch b ON m.id = b.id
             WHERE m.parent_id IS NOT NULL AND b.depth < %s
         )
-        SELECT m.id, m.parent_id, m.role, m.content, m.status, m.action, m.created_at, m.conversation_id,
+        SELECT m.id, m.parent_id, m.role, m.content, m.conversation_id,
                d.state AS decision_state, d.id AS decision_id, e.reopened_at AS notice_reopened_at,
                CASE WHEN b.depth = 0 THEN
                    (SELECT COUNT(*) FROM {classification} c WHERE c.message_id = m.id) ELSE 0 END AS n_classified,
@@ -119,24 +130,26 @@ def turn_load(*, message_id) -> Turn | None:
         leaf_id = uuid.UUID(str(message_id))
     except ValueError:
         return None
-    path = list(Message.objects.raw(_sql(), [_db(leaf_id), TURN_WINDOW - 1]))
+    rows = sql.fetchall(_sql(), [_db(leaf_id), TURN_WINDOW - 1])
+    path = [BranchMessage(sql.as_uuid(r[0]), sql.as_uuid(r[1]), r[2], r[3], sql.as_uuid(r[4])) for r in rows]
     if not path or path[-1].id != leaf_id or path[-1].role != Message.Role.USER:
         return None
     decisions = {}
-    for row in path[:-1]:
-        if row.decision_id is not None and row.role == Message.Role.USER:
-            state = row.decision_state
-            decisions[row.id] = _DecisionState(json.loads(state) if isinstance(state, (str, bytes)) else state)
-    leaf = path[-1]
+    for message, row in zip(path[:-1], rows, strict=False):
+        decision_state, decision_id = row[5], row[6]
+        if decision_id is not None and message.role == Message.Role.USER:
+            state = json.loads(decision_state) if isinstance(decision_state, (str, bytes)) else decision_state
+            decisions[message.id] = _DecisionState(state)
+    leaf = rows[-1]
     return Turn(
-        message=leaf,
+        message=path[-1],
         path=path,
         decisions=decisions,
         truncated=path[0].parent_id is not None,
-        classified=bool(leaf.n_classified),
-        decided=leaf.decision_id is not None,
-        below_ending=any(m.role == Message.Role.NOTICE and m.notice_reopened_at is None for m in path),
-        beside_ending=bool(leaf.n_closing_siblings),
+        classified=bool(leaf[8]),
+        decided=leaf[6] is not None,
+        below_ending=any(m.role == Message.Role.NOTICE and row[7] is None for m, row in zip(path, rows, strict=True)),
+        beside_ending=bool(leaf[9]),
     )
 
 
