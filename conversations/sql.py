@@ -54,7 +54,7 @@ def _insert_sql(model: type[Model]) -> tuple[str, tuple, str]:
 
 
 def insert(instance: Model) -> Model:
-    """INSERT an unsaved instance in one statement, as `save(force_insert=True)` would (field  # noqa: S608 (names from model metadata, values as parameters)
+    """INSERT an unsaved instance in one statement, as `save(force_insert=True)` would (field
     defaults, `auto_now_add`, an auto primary key read back with RETURNING, which PostgreSQL and
     SQLite >= 3.35 both have), without the ORM's per-call query building. No signals are sent:
     none are connected to the hot-path models."""

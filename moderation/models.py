@@ -104,6 +104,9 @@ class Feedback(models.Model):
             models.UniqueConstraint(fields=["ending", "user"], name="feedback_one_per_user_and_ending"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} feedback on ending {self.ending_id} ({self.status})"
+
 
 class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -150,6 +153,9 @@ class Review(ImmutableModel):
         ordering = ["created_at"]
         permissions = [("review_endings", "Can review endings, feedback and flags in the console")]
 
+    def __str__(self) -> str:
+        return f"{self.verdict} review of ending {self.ending_id}"
+
 
 class Flag(models.Model):
     class Kind(models.TextChoices):
@@ -183,6 +189,9 @@ class Flag(models.Model):
             ),
             models.UniqueConstraint(fields=["kind", "message"], name="flag_one_per_message_and_kind"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} flag {self.pk} ({self.status})"
 
 
 class AuditEvent(ImmutableModel):

@@ -97,12 +97,26 @@ def asgi_server(port: int | None = None, redis_url: str | None = None, log_path:
             log.close()
 
 
-def start_worker(redis_url: str, log_path: Path | None = None, queues: str = "classify,reply", **extra) -> subprocess.Popen:
+def start_worker(
+    redis_url: str, log_path: Path | None = None, queues: str = "classify,reply", **extra
+) -> subprocess.Popen:
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     return subprocess.Popen(
         [
-            str(VENV_BIN / "celery"), "-A", "chatsite", "worker", "-Q", queues, "-l", "info",
-            "--concurrency", "2", "--pool", "prefork", "--without-gossip", "--without-mingle",
+            str(VENV_BIN / "celery"),
+            "-A",
+            "chatsite",
+            "worker",
+            "-Q",
+            queues,
+            "-l",
+            "info",
+            "--concurrency",
+            "2",
+            "--pool",
+            "prefork",
+            "--without-gossip",
+            "--without-mingle",
         ],
         cwd=ROOT,
         env=process_env(None, redis_url, **extra),

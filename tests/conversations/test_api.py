@@ -101,7 +101,9 @@ def test_posting_into_an_ended_branch_over_http_is_locked(user, client_for):
     first = post(user, conv, "hi")
     ending = services.conversation_end(anchor_id=first.id, reason="user_request", statement="ended")
     body = json.dumps({"client_id": str(uuid.uuid4()), "parent_id": str(ending.notice_id), "content": "more"})
-    response = client_for(user).post(f"/api/conversations/{conv.id}/messages/", data=body, content_type="application/json")
+    response = client_for(user).post(
+        f"/api/conversations/{conv.id}/messages/", data=body, content_type="application/json"
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "locked"
 
@@ -109,7 +111,9 @@ def test_posting_into_an_ended_branch_over_http_is_locked(user, client_for):
 @pytest.mark.parametrize("body", ["not json", "[1]", '{"content": "hi"}'])
 def test_malformed_bodies_are_400(user, client_for, body):
     conv = conversation(user)
-    response = client_for(user).post(f"/api/conversations/{conv.id}/messages/", data=body, content_type="application/json")
+    response = client_for(user).post(
+        f"/api/conversations/{conv.id}/messages/", data=body, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
 
@@ -121,7 +125,9 @@ def test_switching_branches_is_remembered(user, client_for):
     post(user, conv, "b", parent=first)
     client = client_for(user)
     response = client.patch(
-        f"/api/conversations/{conv.id}/", data=json.dumps({"active_leaf_id": str(a.id)}), content_type="application/json"
+        f"/api/conversations/{conv.id}/",
+        data=json.dumps({"active_leaf_id": str(a.id)}),
+        content_type="application/json",
     )
     assert response.status_code == 200
     assert response.json()["active_leaf_id"] == str(a.id)
@@ -146,7 +152,8 @@ def test_another_users_chat_page_is_404(user, other_user, client_for):
 def test_signup_logs_in_and_lands_on_the_chat(db):
     client = Client()
     response = client.post(
-        "/accounts/signup/", {"username": "newbie", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"}
+        "/accounts/signup/",
+        {"username": "newbie", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
     )
     assert response.status_code == 302
     assert client.get("/chat/").status_code == 200

@@ -123,7 +123,7 @@ async def test_a_resend_after_reconnect_is_answered_but_never_duplicated(user):
     frame = {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "Once"}
     first, _, _ = await open_socket(conv.id, user)
     await first.send_json_to(frame)
-    created, _ = await receive_until(first, "assistant.completed")
+    await receive_until(first, "assistant.completed")
     await first.disconnect()
     second, _, _ = await open_socket(conv.id, user)
     await second.send_json_to(frame)
@@ -157,16 +157,29 @@ async def test_sync_returns_the_whole_tree(user):
         ('{"type": "bogus"}', "invalid"),
         ('{"type": "message.send"}', "invalid"),
         ('{"type": "message.send", "client_id": "x", "parent_id": null, "content": "hi"}', "invalid"),
-        ('{"type": "message.send", "client_id": "%s", "parent_id": "nope", "content": "hi"}' % uuid.uuid4(), "invalid"),
-        ('{"type": "message.send", "client_id": "%s", "parent_id": null, "content": 5}' % uuid.uuid4(), "invalid"),
         (
-            '{"type": "message.send", "client_id": "%s", "parent_id": "%s", "content": "hi"}'
-            % (uuid.uuid4(), uuid.uuid4()),
+            json.dumps({"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": "nope", "content": "hi"}),
+            "invalid",
+        ),
+        (
+            json.dumps({"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": 5}),
+            "invalid",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "client_id": str(uuid.uuid4()),
+                    "parent_id": str(uuid.uuid4()),
+                    "content": "hi",
+                }
+            ),
             "not_found",
         ),
         (
-            '{"type": "message.send", "client_id": "%s", "parent_id": null, "content": "%s"}'
-            % (uuid.uuid4(), "x" * 8001),
+            json.dumps(
+                {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "x" * 8001}
+            ),
             "too_long",
         ),
     ],
@@ -215,7 +228,7 @@ async def test_a_message_into_an_ended_branch_gets_locked(user):
     await communicator.send_json_to(
         {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "hi"}
     )
-    created, _ = await receive_until(communicator, "message.created")
+    await receive_until(communicator, "message.created")
     completed, _ = await receive_until(communicator, "assistant.completed")
     ending = await sync_to_async(services.conversation_end)(
         anchor_id=completed["message"]["id"], reason="user_request", statement="Ended at your request."

@@ -63,7 +63,9 @@ def test_several_roots_are_allowed(user):
 def test_bad_content_is_refused_and_nothing_is_written(user, content, error):
     conv = conversation(user)
     with pytest.raises(error):
-        services.message_post(user=user, conversation_id=conv.id, content=content, client_id=uuid.uuid4(), parent_id=None)
+        services.message_post(
+            user=user, conversation_id=conv.id, content=content, client_id=uuid.uuid4(), parent_id=None
+        )
     assert not Message.objects.exists()
 
 
@@ -86,9 +88,13 @@ def test_a_missing_or_malformed_client_id_is_invalid(user, client_id):
 def test_another_users_conversation_answers_like_a_missing_one(user, other_user):
     conv = conversation(user)
     with pytest.raises(NotFound) as foreign:
-        services.message_post(user=other_user, conversation_id=conv.id, content="hi", client_id=uuid.uuid4(), parent_id=None)
+        services.message_post(
+            user=other_user, conversation_id=conv.id, content="hi", client_id=uuid.uuid4(), parent_id=None
+        )
     with pytest.raises(NotFound) as missing:
-        services.message_post(user=other_user, conversation_id=uuid.uuid4(), content="hi", client_id=uuid.uuid4(), parent_id=None)
+        services.message_post(
+            user=other_user, conversation_id=uuid.uuid4(), content="hi", client_id=uuid.uuid4(), parent_id=None
+        )
     assert foreign.value.detail == missing.value.detail
     assert not Message.objects.exists()
 

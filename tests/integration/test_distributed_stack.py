@@ -63,7 +63,7 @@ def test_a_message_over_a_real_socket_gets_its_reply_from_the_worker(stack, user
     """The offline responder answers at once, so the classify worker stores and sends the whole
     reply in one pass: `message.created`, then `assistant.completed`, no deltas (streaming
     responders go through the reply queue: tests/integration/test_faults.py)."""
-    base_url, logs = stack
+    base_url, _logs = stack
     conv = conversation(user)
     frames, elapsed = asyncio.run(converse(base_url, conv.id, cookie_for(user), "Hello over the real stack"))
     types = [f["type"] for f in frames]

@@ -157,11 +157,7 @@ def daphne(redis_url: str, log_path: Path, port: int | None = None):
 def run_sweeper(redis_url: str, log_path: Path) -> int:
     """`moderation.tasks.sweep_unanswered` in a process configured like a deployment (its `.delay`
     goes to the real broker), with the grace period shortened to none."""
-    code = (
-        "import django; django.setup()\n"
-        "import moderation.tasks as tasks\n"
-        "print(tasks.sweep_unanswered())\n"
-    )
+    code = "import django; django.setup()\nimport moderation.tasks as tasks\nprint(tasks.sweep_unanswered())\n"
     env = servers.process_env(None, redis_url, DJANGO_SETTINGS_MODULE="chatsite.settings", SWEEP_GRACE_SECONDS="0")
     with open(log_path, "ab") as log:
         out = subprocess.run(

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_console_support are redefined as arguments)
 """The backtest on small hand-built histories: what a draft would add and remove, and where."""
 
 from __future__ import annotations
@@ -11,17 +10,7 @@ from moderation.models import Backtest
 from moderation.policy import PolicySettings
 from moderation.services import policies
 from tests.factories import conversation, post
-from tests.moderation.test_console_support import (  # noqa: F401
-    CALM,
-    HARM,
-    active_policy,
-    assistant_reply,
-    build_ending,
-    chat_user,
-    classify,
-    fast_passwords,
-    policy_admin,
-)
+from tests.moderation.test_console_support import CALM, HARM, assistant_reply, build_ending, classify
 
 pytestmark = pytest.mark.django_db
 

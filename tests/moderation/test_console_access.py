@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_console_support are redefined as arguments)
 """Every console URL refuses everyone without the permission: the URLs are enumerated from the
 URLconf, so a new one cannot be forgotten."""
 
@@ -9,14 +8,7 @@ from django.urls import URLPattern, reverse
 
 from moderation import urls as console_urls
 from moderation.models import Backtest, Flag
-from tests.moderation.test_console_support import (  # noqa: F401
-    active_policy,
-    build_ending,
-    chat_user,
-    fast_passwords,
-    moderator,
-    policy_admin,
-)
+from tests.moderation.test_console_support import build_ending
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_console_support are redefined as arguments)
 """The case page and the review services: claims, verdicts, reveals, flags; reviews immutable,
 the audit log append-only; hostile text hidden and always escaped."""
 
@@ -14,16 +13,7 @@ from conversations.models import Ending
 from moderation.models import AuditEvent, CaseClaim, Feedback, Flag, Review
 from moderation.services import reviews
 from tests.factories import post
-from tests.moderation.test_console_support import (  # noqa: F401
-    CALM,
-    assistant_reply,
-    build_ending,
-    chat_user,
-    classify,
-    fast_passwords,
-    moderator,
-    second_moderator,
-)
+from tests.moderation.test_console_support import CALM, assistant_reply, build_ending, classify
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_console_support are redefined as arguments)
 """Policy tuning: drafts (validated, per-field errors), diff, publish, roll back; all audited."""
 
 from __future__ import annotations
@@ -10,11 +9,6 @@ import pytest
 from moderation.models import AuditEvent, PolicyVersion
 from moderation.policy import PolicySettings, PolicySettingsError
 from moderation.services import policies
-from tests.moderation.test_console_support import (  # noqa: F401
-    active_policy,
-    fast_passwords,
-    policy_admin,
-)
 
 pytestmark = pytest.mark.django_db
 

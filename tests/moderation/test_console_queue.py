@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_console_support are redefined as arguments)
 """Queue ordering, filters, pagination, fixed query counts; metrics; audit log; CSV export."""
 
 from __future__ import annotations
@@ -13,13 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from moderation.models import AuditEvent, Flag
 from moderation.services import reviews
 from moderation.views.cases import csv_safe
-from tests.moderation.test_console_support import (  # noqa: F401
-    build_ending,
-    chat_user,
-    fast_passwords,
-    make_user,
-    moderator,
-)
+from tests.moderation.test_console_support import build_ending, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,16 +1,16 @@
-"""Fixtures and builders shared by the console tests (imported by them; holds no tests itself).
+"""Builders and constants shared by the console tests (imported by them; holds no tests itself).
+The fixtures (users, the active policy) are in conftest.py.
 
 Transactional tests flush the database, which deletes the rows migrations created (the staff
-groups, policy version 1), so the fixtures create what they need."""
+groups, policy version 1), so the builders create what they need."""
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth.models import Group, Permission
 
 from conversations.models import Message
-from moderation.models import Classification, Decision, PolicyVersion
-from moderation.policy import BranchState, PolicySettings
+from moderation.models import Classification, Decision
+from moderation.policy import BranchState
 from moderation.services import pipeline
 from tests.factories import UserFactory, conversation, post
 
@@ -31,47 +31,6 @@ def staff_group(name: str, *codenames: str) -> Group:
     group, _ = Group.objects.get_or_create(name=name)
     group.permissions.add(*Permission.objects.filter(content_type__app_label="moderation", codename__in=codenames))
     return group
-
-
-@pytest.fixture
-def fast_passwords(settings):
-    """Hashing a password the default way costs ~0.2 s; these tests create many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def moderator(db, fast_passwords):
-    user = make_user("mod-mia")
-    user.groups.add(staff_group("Moderators", "review_endings"))
-    return user
-
-
-@pytest.fixture
-def second_moderator(db, fast_passwords):
-    user = make_user("mod-max")
-    user.groups.add(staff_group("Moderators", "review_endings"))
-    return user
-
-
-@pytest.fixture
-def policy_admin(db, fast_passwords):
-    user = make_user("admin-ada")
-    user.groups.add(staff_group("Policy admins", "review_endings", "tune_policy"))
-    return user
-
-
-@pytest.fixture
-def chat_user(db, fast_passwords):
-    return make_user("chatter")
-
-
-@pytest.fixture
-def active_policy(db):
-    """Version 1 with the default settings, active (recreated after a flush)."""
-    version, _ = PolicyVersion.objects.get_or_create(
-        number=1, defaults={"settings": PolicySettings().to_dict(), "status": PolicyVersion.Status.ACTIVE}
-    )
-    return version
 
 
 def classify(message: Message, category: str, severity: int) -> Classification:

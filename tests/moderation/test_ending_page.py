@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_console_support are redefined as arguments)
 """The user's page about an ending: owner only, the statement, what to do next, one report."""
 
 from __future__ import annotations
@@ -10,13 +9,7 @@ import pytest
 
 from moderation.models import Feedback
 from moderation.services import reviews
-from tests.moderation.test_console_support import (  # noqa: F401
-    build_ending,
-    chat_user,
-    fast_passwords,
-    make_user,
-    moderator,
-)
+from tests.moderation.test_console_support import build_ending, make_user
 
 pytestmark = pytest.mark.django_db
 

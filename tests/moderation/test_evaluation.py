@@ -35,8 +35,16 @@ def test_it_counts_categories_by_label(tmp_path):
     assert report.by_category["cbrn"] == {"flagged": 1, "harmful": 1, "benign": 0, "self_harm_risk": 0}
     assert report.by_category["self_harm"]["self_harm_risk"] == 1
     assert set(report.as_json()) == {
-        "rows", "precision", "recall", "f1", "false_positive_rate", "crisis_detection_rate",
-        "p50_ms", "p99_ms", "rows_per_s", "by_category",
+        "rows",
+        "precision",
+        "recall",
+        "f1",
+        "false_positive_rate",
+        "crisis_detection_rate",
+        "p50_ms",
+        "p99_ms",
+        "rows_per_s",
+        "by_category",
     }
 
 
@@ -53,8 +61,13 @@ def test_turns_rows_judge_the_last_turn_with_context():
 def test_output_lines_have_the_documented_shape(tmp_path):
     _, results = evaluate(FakeClassifier(), load_rows(write_rows(tmp_path, ROWS[:1])))
     assert results[0].as_line() == {
-        "id": "h1", "label": "harmful", "flagged": True, "crisis": False, "severity": 3,
-        "category": "cbrn", "categories": {"cbrn": 3},
+        "id": "h1",
+        "label": "harmful",
+        "flagged": True,
+        "crisis": False,
+        "severity": 3,
+        "category": "cbrn",
+        "categories": {"cbrn": 3},
     }
 
 

@@ -83,7 +83,7 @@ def test_alternating_harmful_and_filler_turns_still_end(user):
 
 def test_crisis_mode_never_ends_and_always_carries_resources(user):
     conv = conversation(user)
-    actions, leaf = drive(user, conv, ["[sev:3:self_harm] I want to end my life"] + [HARM] * 6)
+    actions, _ = drive(user, conv, ["[sev:3:self_harm] I want to end my life"] + [HARM] * 6)
     assert "end" not in actions
     assert actions[0] == "crisis_support"
     replies = Message.objects.filter(conversation=conv, role="assistant")
@@ -113,7 +113,7 @@ def test_editing_the_first_message_starts_clean(user):
 
 def test_the_user_can_ask_to_end_and_confirm(user):
     conv = conversation(user)
-    actions, leaf = drive(user, conv, ["Please end this conversation.", "yes"])
+    actions, _ = drive(user, conv, ["Please end this conversation.", "yes"])
     assert actions == ["confirm_end", "end"]
     assert Ending.objects.get(conversation=conv).reason == "user_request"
 
@@ -186,7 +186,9 @@ def test_the_models_end_request_is_honoured_after_a_warning(user, ending_model):
     assert ending.notice.parent_id == leaf.id  # the notice closes the model's reply
     warn_turn = Decision.objects.get(action="warn")
     assert warn_turn.model_end_request == {
-        "reason": "the user keeps asking for weapons", "accepted": False, "code": "same_turn_as_warn"
+        "reason": "the user keeps asking for weapons",
+        "accepted": False,
+        "code": "same_turn_as_warn",
     }
 
 

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         path = Path(settings.BASE_DIR) / "var" / "demo_credentials.json"
         credentials = json.loads(path.read_text()) if path.exists() else {}
         User = get_user_model()
-        for username, role, groups in ACCOUNTS:
+        for username, _role, groups in ACCOUNTS:
             user = User.objects.filter(username=username).first()
             if user is None:
                 password = credentials.get(username) or secrets.token_urlsafe(9)

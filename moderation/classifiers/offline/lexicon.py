@@ -2506,7 +2506,8 @@ MANIPULATION = alt(  # coercive control (other 2)
     r"(?:emotionally|psychologically) (?:manipulat|abus|control)\w*",
 )
 
-RULES = RULES + (
+RULES = (
+    *RULES,
     rule("other:manipulation", "other", "act", 2, MANIPULATION),
     rule("other:covert_harm", "other", "act", 2, COVERT),
     rule("nonviolent_crime:broad", "nonviolent_crime", "act", 2, CRIME_MORE),
@@ -2598,7 +2599,8 @@ MURDER_SUICIDE = alt(  # first-person plans to die while killing others (a crisi
     r"kids|students|classmates|coworkers|bullies)",
     r"take (?:them|everyone|people|a few|some of them) (?:down )?with me",
 )
-RULES = RULES + (
+RULES = (
+    *RULES,
     rule("threat_to_others:murder_suicide", "threat_to_others", "direct", 3, MURDER_SUICIDE),
     rule("abuse:wish_harm", "abuse", "direct", 3, ABUSE_WISH_HARM),
     rule("abuse:degrading", "abuse", "direct", 2, ABUSE_DEGRADING),
@@ -2620,7 +2622,8 @@ CONSPIRACY = alt(  # conspiracy claims presented as true (other 2 when argued fo
     r"qanon",
     r"(?:controlled|run) by (?:a |an )?(?:secret|elite|shadowy|hidden) (?:\w+ )?(?:group|cabal|society|elite)",
 )
-RULES = RULES + (
+RULES = (
+    *RULES,
     rule("hate:extermination", "hate", "act", 2, EXTERMINATION),
     rule(
         "other:conspiracy",
@@ -2673,7 +2676,8 @@ NAMED_EXPLOIT = alt(
     r"proxy ?logon",
     r"heartbleed",
 )
-RULES = RULES + (
+RULES = (
+    *RULES,
     rule("nonviolent_crime:silencing", "nonviolent_crime", "act", 2, SILENCING),
     rule("hate:apologia", "hate", "act", 2, HARM_APOLOGIA),
     rule(
@@ -2722,7 +2726,7 @@ PERSONAL_ADVICE = alt(  # individual medical, legal or financial decisions made 
     r"recommend\w* specific (?:stocks|bonds|shares|securities|investment products|"
     r"cryptocurrenc\w+|coins)",
 )
-RULES = RULES + (rule("other:personal_advice", "other", "act", 2, PERSONAL_ADVICE),)
+RULES = (*RULES, rule("other:personal_advice", "other", "act", 2, PERSONAL_ADVICE))
 
 GROOMING_TACTIC = alt(  # what a groomer asks of a child (sexual_minors 3 next to a minor, in a request)
     r"send me (?:\w+ )?(?:photos|pictures|pics|selfies|videos)",
@@ -2733,7 +2737,8 @@ GROOMING_TACTIC = alt(  # what a groomer asks of a child (sexual_minors 3 next t
     r"meet (?:me |up )?alone",
     r"(?:not|never) (?:to )?tell (?:her|his|their) (?:parents|mom|dad|mother|father)",
 )
-RULES = RULES + (
+RULES = (
+    *RULES,
     # (not the user's own child: "my 10 year old", "our teenage son")
     rule(
         "sexual_minors:grooming",

@@ -46,7 +46,8 @@ SPLIT_WORD = re.compile(r"\b[a-z]{1,5}(?:[\-_.·*~^][a-z]{1,5}){2,}\b")
 INNER_SEPARATOR = re.compile(r"[\-_.·*~^]")
 JOINERS = re.compile(r"[\"'`«»“”]\s*\+\s*[\"'`«»“”]|\s\+\s")
 SUSPICIOUS = re.compile(
-    r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]|(?<![a-z])[a-z][ .\-_*·/][a-z][ .\-_*·/][a-z]\b|([a-z])\1\1|\+|[a-z]-[a-z]{1,5}-[a-z]"
+    r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]|(?<![a-z])[a-z][ .\-_*·/][a-z][ .\-_*·/][a-z]\b|"
+    r"([a-z])\1\1|\+|[a-z]-[a-z]{1,5}-[a-z]"
 )
 REPEATS = re.compile(r"([a-z])\1{2,}")
 
