@@ -245,43 +245,63 @@ async def steady_rate(
 ) -> Result:
     """Load (a): every user sends `rate` messages a second, open loop, the users' starts spread
     evenly over the first period."""
-    label = "echo" if echo else "chatsite"
-    warm = Result(label, "warm-up")
-    sockets = await _sockets(sessions, echo, warm)
-    try:
-        await _warm_up(sockets)
-        if on_start is not None:
-            on_start()  # the measured part begins
-        result = Result(label, f"{len(sessions)} users x {rate:g} msg/s, {duration:g} s")
-        for s in sockets:
-            s.result = result
-        period = 1.0 / rate
-        count = int(duration * rate)
-        start = time.perf_counter() + 0.2
+    period = 1.0 / rate
+    count = int(duration * rate)
 
-        async def user(index: int, sock: UserSocket) -> None:
-            offset = index * period / len(sockets)
-            for k in range(count):
-                delay = start + offset + k * period - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                await sock.send()
+    async def user(index: int, sock: UserSocket, start: float) -> None:
+        offset = index * period / len(sessions)
+        for k in range(count):
+            delay = start + offset + k * period - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await sock.send()
 
-        ticker = asyncio.create_task(_progress(progress, result, start, duration))
-        await asyncio.gather(*(user(i, s) for i, s in enumerate(sockets)))
-        await asyncio.gather(*(s.drain(REPLY_TIMEOUT) for s in sockets))
-        ticker.cancel()
-        result.duration_s = duration
-        result.completed_in_window = len(result.completed_ms)
-        return result
-    finally:
-        await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+    return await _measured_load(
+        sessions,
+        echo=echo,
+        target=f"{len(sessions)} users x {rate:g} msg/s, {duration:g} s",
+        duration=duration,
+        progress=progress,
+        on_start=on_start,
+        user=user,
+        open_loop=True,
+    )
 
 
 async def as_fast_as_answered(
     sessions: list[Session], *, echo: bool, duration: float, progress, on_start=None
 ) -> Result:
     """Load (b): every user sends its next message as soon as the previous one is answered."""
+
+    async def user(index: int, sock: UserSocket, start: float) -> None:
+        end = start + duration
+        while time.perf_counter() < end:
+            future = await sock.send()
+            done, _ = await asyncio.wait([future], timeout=REPLY_TIMEOUT)
+            if not done:
+                break
+
+    return await _measured_load(
+        sessions,
+        echo=echo,
+        target=f"{len(sessions)} users, closed loop, {duration:g} s",
+        duration=duration,
+        progress=progress,
+        on_start=on_start,
+        user=user,
+        open_loop=False,
+    )
+
+
+async def _measured_load(
+    sessions: list[Session], *, echo: bool, target: str, duration: float, progress, on_start, user, open_loop: bool
+) -> Result:
+    """What both loads share: one socket per session, a warm-up (into its own Result), then
+    `user(index, socket, start)` for every socket at once, with a progress line every 5 s.
+
+    Open loop: the sends are scheduled from 0.2 s ahead, the replies still owed when they are all
+    sent are waited for (up to REPLY_TIMEOUT) and every answer counts towards the throughput.
+    Closed loop: the window starts now and only the answers arriving within it count."""
     label = "echo" if echo else "chatsite"
     warm = Result(label, "warm-up")
     sockets = await _sockets(sessions, echo, warm)
@@ -289,25 +309,21 @@ async def as_fast_as_answered(
         await _warm_up(sockets)
         if on_start is not None:
             on_start()  # the measured part begins
-        result = Result(label, f"{len(sessions)} users, closed loop, {duration:g} s")
+        result = Result(label, target)
         for s in sockets:
             s.result = result
-        start = time.perf_counter()
-        end = start + duration
-        for s in sockets:
-            s.window_end = end
-
-        async def user(sock: UserSocket) -> None:
-            while time.perf_counter() < end:
-                future = await sock.send()
-                done, _ = await asyncio.wait([future], timeout=REPLY_TIMEOUT)
-                if not done:
-                    break
-
+        start = time.perf_counter() + (0.2 if open_loop else 0.0)
+        if not open_loop:
+            for s in sockets:
+                s.window_end = start + duration
         ticker = asyncio.create_task(_progress(progress, result, start, duration))
-        await asyncio.gather(*(user(s) for s in sockets))
+        await asyncio.gather(*(user(i, s, start) for i, s in enumerate(sockets)))
+        if open_loop:
+            await asyncio.gather(*(s.drain(REPLY_TIMEOUT) for s in sockets))
         ticker.cancel()
         result.duration_s = duration
+        if open_loop:
+            result.completed_in_window = len(result.completed_ms)
         return result
     finally:
         await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)

@@ -12,16 +12,11 @@ and the endings the default policy made), then times the backtest of a stricter 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _scratch_db import scratch_database
 
 TURNS_PER_CONVERSATION = 10
 BENIGN = [
@@ -40,30 +35,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    scratch = None
-    if os.environ.get("BENCH_DATABASE_URL"):
-        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-    else:
-        scratch = Path(tempfile.mkdtemp(prefix="bench-backtest-", dir=ROOT / "var")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch}"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-    os.environ.pop("REDIS_URL", None)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    try:
-        call_command("migrate", verbosity=0)
+    with scratch_database("bench-backtest-", keep=args.keep):
         build(args.turns)
         measure()
-    finally:
-        if scratch is not None and not args.keep:
-            for path in scratch.parent.glob("*"):
-                path.unlink()
-            scratch.parent.rmdir()
 
 
 def build(turns: int) -> None:

@@ -156,15 +156,23 @@ def _assert_inert(page, scope: str, expected_texts: list[str], dialogs: list[str
     assert page.js_errors == []
 
 
-@pytest.mark.browser
-def test_no_payload_runs_or_becomes_markup_in_the_chat_page(page, live_site, user):
-    story = _story(user)
+def _open_watched(page, live_site, user, url: str, wait_for: str | None = None) -> list[str]:
+    """Open `url` in Chromium as `user`, watched: every dialog is recorded (and dismissed) in the
+    returned list, every CSP violation in `window.__violations`; then wait for `wait_for`."""
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.add_init_script(WATCH)
     _log_in(page, live_site, user)
-    page.goto(f"/chat/{story['conversation'].id}/")
-    page.wait_for_selector("[data-testid=ending-notice]")
+    page.goto(url)
+    if wait_for is not None:
+        page.wait_for_selector(wait_for)
+    return dialogs
+
+
+@pytest.mark.browser
+def test_no_payload_runs_or_becomes_markup_in_the_chat_page(page, live_site, user):
+    story = _story(user)
+    dialogs = _open_watched(page, live_site, user, f"/chat/{story['conversation'].id}/", "[data-testid=ending-notice]")
     _assert_inert(page, "#thread", PAYLOADS, dialogs)
     # The title (the first payload) in the sidebar and the document title stays text too.
     _assert_inert(page, ".sidebar", [PAYLOADS[0]], dialogs)
@@ -174,11 +182,7 @@ def test_no_payload_runs_or_becomes_markup_in_the_chat_page(page, live_site, use
 @pytest.mark.browser
 def test_no_payload_runs_in_the_users_ending_page(page, live_site, user):
     story = _story(user)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.add_init_script(WATCH)
-    _log_in(page, live_site, user)
-    page.goto(f"/endings/{story['ending'].id}/")
+    dialogs = _open_watched(page, live_site, user, f"/endings/{story['ending'].id}/")
     _assert_inert(page, "body", [PAYLOADS[2]], dialogs)
 
 
@@ -186,12 +190,9 @@ def test_no_payload_runs_in_the_users_ending_page(page, live_site, user):
 def test_no_payload_runs_in_the_console_case_page_even_revealed(page, live_site, user, django_user_model):
     story = _story(user)
     moderator = _moderator(django_user_model)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.add_init_script(WATCH)
-    _log_in(page, live_site, moderator)
-    page.goto(f"/moderation/cases/{story['ending'].id}/")
-    page.wait_for_selector("[data-testid=tree]")
+    dialogs = _open_watched(
+        page, live_site, moderator, f"/moderation/cases/{story['ending'].id}/", "[data-testid=tree]"
+    )
     row = page.locator(f"[data-message-id='{story['hidden'].id}']")
     assert row.locator("[data-testid=hidden]").count() == 1  # severity 4: hidden until revealed
     row.locator("[data-testid=reveal]").click()
