@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from bench import extras, load, report
 from bench.idle import idle_ramp
 from bench.stack import (
+    DB_NAME,
     LOG_DIR,
     Config,
     Stack,
@@ -254,8 +255,15 @@ def main(argv: list[str] | None = None) -> int:
                 results.setdefault("errors", []).append(f"classifier: {error!r}")
         if "scripts" in phases:
             log("phase: backtest and console scripts")
-            results["backtest"] = extras.optional_script("bench_backtest.py", env, log)
-            results["console"] = extras.optional_script("bench_console.py", env, log)
+            # Each on an empty PostgreSQL database of its own (the bench database holds the
+            # load phases' users and conversations).
+            for key, script in (("backtest", "bench_backtest.py"), ("console", "bench_console.py")):
+                scratch = f"{DB_NAME}_{key}"
+                try:
+                    url = database_recreate(scratch)
+                    results[key] = extras.optional_script(script, {**env, "BENCH_DATABASE_URL": url}, log)
+                finally:
+                    database_drop(scratch)
     except KeyboardInterrupt:
         log("interrupted: stopping everything")
         return 130

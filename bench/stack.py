@@ -94,19 +94,21 @@ def database_url() -> str:
     return f"{PG_URL}/{DB_NAME}"
 
 
-def database_recreate() -> None:
+def database_recreate(name: str = DB_NAME) -> str:
+    """An empty database `name`; returns its URL."""
     import psycopg
 
     with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{PG_URL}/{name}"
 
 
-def database_drop() -> None:
+def database_drop(name: str = DB_NAME) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @dataclass
