@@ -6,4 +6,4 @@ class ConversationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from conversations import signals  # noqa: F401
+        from conversations import checks, signals  # noqa: F401

@@ -212,3 +212,16 @@ def test_state_holds_the_whole_tree_endings_and_active_leaf(user):
     assert state["active_leaf_id"] == str(ending.notice_id)
     assert state["endings"][0]["notice_id"] == str(ending.notice_id)
     assert {m["role"] for m in state["messages"]} == {"user", "notice"}
+
+
+def test_an_old_sqlite_without_returning_is_reported_by_the_system_check(monkeypatch):
+    import sqlite3
+
+    from conversations import checks
+
+    assert checks.sqlite_has_returning(databases=["default"]) == []
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    errors = checks.sqlite_has_returning(databases=["default"])
+    from django.db import connection
+
+    assert [e.id for e in errors] == (["conversations.E001"] if connection.vendor == "sqlite" else [])
