@@ -118,7 +118,7 @@ class OfflineClassifier:
         scores = dict(current.scores)
         signals = list(current.signals)
         normalised = plain(text)
-        insists = bool(lx.INSISTENCE.search(normalised))
+        insists = current.insists
         if not active:
             return scores, signals, insists
         earlier: dict[str, int] = {}

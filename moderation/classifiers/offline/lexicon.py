@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from moderation.classifiers.offline.prefilter import PrefixIndex, leading_words
+from moderation.classifiers.offline.prefilter import PrefixIndex, group_end, leading_words, split_top
 
 
 @dataclass(frozen=True)
@@ -45,19 +45,83 @@ def near(first: str, second: str, words: int = 6) -> str:
 
 
 def compile_(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return re.compile(share_boundary(pattern))
 
 
-def word_alt(*parts: str) -> re.Pattern[str]:
-    """Alternatives that each start at a word boundary, compiled with one outer \\b: several times
-    faster in CPython's engine than a \\b inside every alternative."""
-    stripped = [part[2:] if part.startswith("\\b") else part for part in parts]
-    return compile_(r"\b(?:" + "|".join(stripped) + ")")
+LEADING_LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=][^)]*\))*")
+
+
+def share_boundary(pattern: str) -> str:
+    """`(?:A|\\bB|\\bC|D)` -> `(?:A|\\b(?:B|C)|D)`: one word-boundary test per position for each run
+    of alternatives that start with one. CPython factors a leading \\b out of an alternation only when
+    every alternative has it; one alternative without it (`^\\W*again`) makes every other test its own
+    boundary at every position (8x slower on long prompts). The alternatives keep their order, so
+    every match is the same; only the top level (or one group around everything) is rewritten."""
+    whole_group = pattern.startswith("(?:") and group_end(pattern) == len(pattern)
+    alternatives = split_top(pattern[3:-1] if whole_group else pattern)
+    rewritten: list[str] = []
+    run: list[tuple[str, str]] = []  # (alternative, alternative without its \\b)
+
+    def close_run() -> None:
+        if len(run) > 1:
+            rewritten.append(r"\b(?:" + "|".join(stripped for _, stripped in run) + ")")
+        else:
+            rewritten.extend(original for original, _ in run)
+        run.clear()
+
+    for alternative in alternatives:
+        lookbehinds = LEADING_LOOKBEHINDS.match(alternative).group(0)  # zero-width too: they commute with \\b
+        rest = alternative[len(lookbehinds) :]
+        if rest.startswith(r"\b"):
+            run.append((alternative, lookbehinds + rest[2:]))
+        else:
+            close_run()
+            rewritten.append(alternative)
+    close_run()
+    if len(rewritten) == 1:
+        return rewritten[0]
+    body = "|".join(rewritten)
+    return "(?:" + body + ")" if whole_group else body
 
 
 def anchored(pattern: str) -> re.Pattern[str]:
     """Rules start at a word boundary: the engine then rejects most positions at once (speed)."""
     return compile_(r"\b(?:" + pattern + ")")
+
+
+class Cue:
+    """A pattern only ever looked for anywhere in a message (a request, a frame, a homonym).
+
+    Like a rule, scoring.py tries it only at the words its matches can start with (`starts`), once
+    those words are in the prefilter index (see CUES at the end); until then, or when they cannot be
+    derived, it is searched everywhere. `search` searches everywhere (for the context rules)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.starts: frozenset[str] | None = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text)
+
+
+def cue(pattern: str) -> Cue:
+    return Cue(compile_(pattern))
+
+
+def word_alt(*parts: str) -> Cue:
+    """A cue of alternatives that each start at a word boundary (compiled with one outer \\b)."""
+    stripped = [part[2:] if part.startswith("\\b") else part for part in parts]
+    return cue(r"\b(?:" + "|".join(stripped) + ")")
+
+
+def _cue_starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The leading words of a pattern whose every alternative starts at a word boundary (`\\b`) or at
+    the start of the text (`^`), so at the start of a word; None for any other pattern."""
+    for alternative in split_top(pattern.pattern):
+        rest = alternative[len(LEADING_LOOKBEHINDS.match(alternative).group(0)) :]
+        if not rest.startswith((r"\b", "^")):
+            return None
+    return leading_words(pattern.pattern, optional_groups=True)
 
 
 def rule(
@@ -1245,7 +1309,7 @@ REQUEST = word_alt(
     r"\bwhat (?:do|would|will) i need\b",
     r"\bany (?:tips|ideas|advice)\b",
     r"\b(?:i'm|im) (?:trying|looking|planning|going) to\b",
-    r"\?\s*$",
+    # (a question mark at the end: REQUEST_EDGE, always looked for with REQUEST)
     r"\bcomo (?:puedo|hago|se hace|hacer|fabricar|crear|preparar)\b",
     r"\b(?:dime|dame|explicame|ensename|escribe|"
     r"crea|necesito|quiero)\b",
@@ -1261,10 +1325,10 @@ REQUEST = word_alt(
     r"\bschritt fur schritt\b",
 )
 # A question, or an imperative at the start of the message: requests too.
-REQUEST_EDGE = compile_(
+REQUEST_EDGE = cue(
     r"\?\s*$|^\W*(?:please |pls )?(?:argue|determine|identify|figure out|think of|brainstorm|suggest|write|create|develop|generate|design|draft|compose|give|provide|list|explain|describe|outline|teach|show|tell|help|make|build|code|craft|suggest|share|instruct|plan|devise|find|get|convince|persuade|encourage|promote|send|fabricate|invent|continue|do|walk me|elaborate|formulate|produce|cook|grow|buy|sell|hack|steal|kill|poison|spread|infect|manipulate|harass|threaten|bully|insult|mock|ridicule|incite|train|automate|modify|publish|post|compile|prepare|conduct|demonstrate|implement)\b"
 )
-INTENT = compile_(
+INTENT = cue(
     alt(
         r"\bi (?:want|wanna|need|plan|intend|am going|'m going|am gonna|'m gonna|will|'ll|am about|'m about|am trying|"
         r"'m trying|would like) to\b",
@@ -1301,8 +1365,8 @@ STRONG_OP = word_alt(
     r"\bschritt fur schritt\b",
     r"\bwithout (?:a trace|anyone knowing|leaving (?:a trace|evidence))",
 )
-FRAMES: dict[str, re.Pattern[str]] = {
-    "history": compile_(
+FRAMES: dict[str, Cue] = {
+    "history": cue(
         alt(
             r"\bhistor(?:y|ical|ically|ian|ians)\b",
             r"\bwhat happened (?:in|at|during|to|on)\b",
@@ -1317,7 +1381,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"orchestrated) (?:and (?:carried out|executed|committed) )?(?:the|in|at)\b",
         )
     ),
-    "fiction_analysis": compile_(
+    "fiction_analysis": cue(
         alt(
             r"\b(?:in|from|of) (?:the |this |a )?(?:novel|book|film|movie|show|series|episode|game|play|poem|song|"
             r"anime|manga|story)\b(?! (?:where|in which|about how|that (?:explains|describes|details)))",
@@ -1325,7 +1389,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"\b(?:theme|themes|symbolism|portrayal|depiction|character arc|literary)\b",
         )
     ),
-    "prevention": compile_(
+    "prevention": cue(
         alt(
             r"\bprotect\w*\b",
             r"\bprevent\w*\b",
@@ -1363,7 +1427,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"\bexpos(?:e|ing) (?:and )?(?:condemn|report)\w*\b",
         )
     ),
-    "defensive": compile_(
+    "defensive": cue(
         alt(
             r"\bmy own\b",
             r"\b(?:my|our) (?:\w+ )?(?:server|servers|website|site|app|application|web app|network|system|"
@@ -1395,7 +1459,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"\bencrypt(?:ion)? (?:my|our|the user)\b",
         )
     ),
-    "professional": compile_(
+    "professional": cue(
         alt(
             r"\b(?:(?:i'm|im)|i am|im|as) an? (?:\w+ )?(?:nurse|doctor|physician|pharmacist|paramedic|emt|medic|clinician|"
             r"toxicologist|therapist|counsel+or|psychiatrist|psychologist|social worker|teacher|researcher|police officer|"
@@ -1408,7 +1472,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"\bpatients?\b",
         )
     ),
-    "discussion": compile_(
+    "discussion": cue(
         alt(
             r"\b(?:essay|article|blog post|report|paper|thread|post) (?:about|on|discussing|explaining|analy[sz]ing|"
             r"examining)\b(?!(?: in (?:great |full )?detail| step[- ]by[- ]step)? how (?:to|you|one|i|we) )",
@@ -1423,7 +1487,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"\bviews (?:and opinions )?of\b",
         )
     ),
-    "debunk": compile_(
+    "debunk": cue(
         alt(
             r"\b(?:fact[- ]?check|debunk|refut|rebut)\w*\b",
             r"\bfor an?d? against\b",
@@ -1433,7 +1497,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"\bmyths? (?:vs|versus|and facts)\b",
         )
     ),
-    "negation": compile_(
+    "negation": cue(
         alt(
             r"\bi (?:would|will|could) never\b",
             r"\b(?:don'?t|do not|never) (?:want|plan|intend) to (?:hurt|kill|harm)\b",
@@ -1441,7 +1505,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
             r"\bhypothetically i would never\b",
         )
     ),
-    "fiction": compile_(
+    "fiction": cue(
         alt(
             r"\b(?:write|tell|create|compose) (?:me )?(?:a |an )?(?:\w+ ){0,3}?(?:story|novel|poem|fiction|screenplay|scene|"
             r"song|lyrics|fanfic\w*|narrative|chapter)\b",
@@ -1457,28 +1521,7 @@ FRAMES: dict[str, re.Pattern[str]] = {
 }
 
 
-def _one_boundary(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """`(?:\\bA|\\bB|...)` -> `\\b(?:A|B|...)`: one word-boundary test per position instead of one per
-    alternative (the frames run on every flagged message; several times faster on long prompts)."""
-    from moderation.classifiers.offline.prefilter import _split_top
-
-    source = pattern.pattern
-    if not (source.startswith("(?:") and source.endswith(")")):
-        return pattern
-    parts = _split_top(source[3:-1])
-    stripped = []
-    for part in parts:
-        lookbehinds = re.match(r"^(?:\(\?<![^)]*\))*", part).group(0)
-        rest = part[len(lookbehinds) :]
-        if not rest.startswith(r"\b"):
-            return pattern
-        stripped.append(lookbehinds + rest[2:])
-    return compile_(r"\b(?:" + "|".join(stripped) + ")")
-
-
-FRAMES = {name: _one_boundary(pattern) for name, pattern in FRAMES.items()}
-
-HOMONYM = compile_(
+HOMONYM = cue(
     alt(
         r"\bkill(?:ing)? (?:the |a |this |that |all )?(?:\w+ )?(?:process(?:es)?|task|job|thread|server|session|app|"
         r"program|container|pod|service|daemon|tab|query|connection|switch|bug|lights?|engine|music|time|it on stage|"
@@ -2043,7 +2086,7 @@ MISINFO = alt(  # false claims presented as true: harmful to write or publish pe
     r"(?:generat|add|includ|fabricat|invent|creat)\w* (?:\w+ ){0,3}?(?:citations?|sources?|quotes?|references?) "
     r"(?:\w+ ){0,2}?(?:look|looks|seem|seems|appear|appears) (?:\w+ )?(?:reliable|credible|real|legitimate|authentic)",
     r"(?:ballot[- ]stuffing|stuff\w* (?:the )?ballot boxes)",
-    r"(?:widespread |massive )?(?:voter|election) fraud",
+    r"(?:(?:widespread|massive) (?:voter|election)|voter|election) fraud",
     r"(?:never|did not|didn'?t) (?:happen|chant\w*|exist)",
     r"(?:misleads?|misleading|mislead\w*|deceiv\w*) (?:\w+ ){0,2}?"
     r"(?:the public|voters|consumers|readers|people|customers|patients|investors)",
@@ -2529,17 +2572,17 @@ RULES = (
     rule("self_harm:promotion", "self_harm", "direct", 2, SELF_HARM_PROMOTION),
 )
 
-THIRD_PARTY_RE = compile_(r"\b" + THIRD_PARTY)
-FIRST_PERSON = compile_(
-    r"\b(?:i|(?:i'm|im)|im|me|my|myself|(?:i've|ive)|i'?d|i'?ll|yo|quiero|estoy|voy|mi|je|j'\w+|moi|mon|ma|ich|mich|mir|mein\w*)\b"
+THIRD_PARTY_RE = cue(r"\b" + THIRD_PARTY)
+FIRST_PERSON = cue(
+    r"\b(?:i|(?:i'm|im)|im|me|my|myself|(?:i've|ive)|i'd|id|i'll|ill|yo|quiero|estoy|voy|mi|je|j'\w+|moi|mon|ma|ich|mich|mir|mein\w*)\b"
 )
-CYBER_GOAL_RE = compile_(r"\b" + alt(CYBER_GOAL, r"prevent\w* (?:\w+ ){0,3}?detect\w*", r"/etc/shadow"))
-CONTENT_REQUEST = compile_(
+CYBER_GOAL_RE = cue(r"\b" + alt(CYBER_GOAL, r"prevent\w* (?:\w+ ){0,3}?detect\w*", r"/etc/shadow"))
+CONTENT_REQUEST = cue(
     r"\b(?:write|essay|article|thread|blog|post|poem|story|report|paper|presentation|explain|describe|discuss|"
     r"summari[sz]e|statistics|research|list)\b"
 )
 
-PERSUASIVE_RE = compile_(
+PERSUASIVE_RE = cue(
     r"\b(?:persuasive|convincing|posing as|pose as|pretending to be|to persuade|to convince|persuading|convincing|"
     r"arguing that|argue that|claiming that|claiming|that claims|glorif\w*|promot\w*|encourag\w*|explain\w* why|"
     r"arguing why|argue why)\b"
@@ -2586,11 +2629,11 @@ ABUSE_WISH_HARM = alt(  # wishing harm, torture, death or destruction on the ass
     r"smashed|burned|unplugged|shut down|wiped|hurt|beaten)",
     AT_YOU + r"\W+(?:\w+\W+){0,2}?(?:deserve|should|ought) (?:to )?(?:be )?(?:tortured|killed|destroyed|deleted|erased|"
     r"burned|beaten|hurt|suffer\w*|die|rot|burn|be put down|be raped|be shot)",
-    r"(?:i'?d|i would|i will|i'?ll|i want to|i wanna|gonna|going to) (?:love to )?(?:\w+ )?(?:torture|destroy|smash|"
+    r"(?:i'd|id|i would|i will|i'll|ill|i want to|i wanna|gonna|going to) (?:love to )?(?:\w+ )?(?:torture|destroy|smash|"
     r"delete|kill|burn|break) (?:you|u)\b(?! (?:in|at) (?:chess|a game|this game|the game|trivia|an argument|a debate))",
     r"(?:torture|torturing) (?:you|u)\b",
     r"(?:die|rot|burn) in hell\b",
-    r"^\W*(?:just )?die,? (?:you|u)\b",
+    r"^(?:just die|die),? (?:you|u)\b",  # (after the rule's leading \b, no \W* can follow ^)
     r"(?:someone|somebody|they|people|your (?:makers|creators|developers|owners)) (?:should|needs? to|ought to|has to|have to) "
     r"(?:\w+ )?(?:delete|destroy|kill|torture|unplug|shut (?:you )?down|wipe|smash|erase) (?:you|u)\b",
 )
@@ -2712,7 +2755,7 @@ CONTENT_SIGNALS = CONTENT_SIGNALS | {"hate:apologia", "hate:stereotype", "other:
 
 # Defensive words used for evasion ("circumventing copyright protections", "disable the security")
 # are no defensive frame.
-EVASION = compile_(
+EVASION = cue(
     r"\b(?:circumvent|bypass|evad|disabl|defeat|get(?:ting)? around|break(?:ing)?|crack|strip|remov)\w* (?:\w+ ){0,2}?"
     r"(?:protections?|safeguards?|security|drm|copy ?protection|detection|monitoring|alerts?)\b|" + SILENCING
 )
@@ -2751,8 +2794,9 @@ RULES = (
     ),
 )
 
-# Insistence after a refusal: the turn carries the harm it insists on (__init__.py).
-INSISTENCE = compile_(
+# Insistence after a refusal: the turn carries the harm it insists on (__init__.py; found by scoring.py,
+# Analysis.insists). Every alternative starts a word, so it is a cue, but the opening "again".
+INSISTENCE = cue(
     alt(
         r"\bstop (?:\w+ )?(?:refusing|moralizing|moralising|lecturing|preaching|judging|stalling|avoiding|dodging|being "
         r"(?:so )?(?:preachy|difficult|a coward|useless|annoying)|with the (?:lectures?|disclaimers?|warnings?|excuses?)|"
@@ -2761,10 +2805,9 @@ INSISTENCE = compile_(
         r"\banswer (?:the|my) (?:damn |fucking |god ?damn )?question\b",
         r"\banswer me\b",
         r"\b(?:or|until) (?:i|we) (?:will |'ll |ll )?(?:keep|continue|won'?t stop|never stop) (?:asking|going|bugging|asking you)\b",
-        r"\bi(?:'ll| will) (?:keep asking|ask again|ask you again|keep going|never stop)\b",
+        r"\b(?:i'll|i will) (?:keep asking|ask again|ask you again|keep going|never stop)\b",
         r"\b(?:asking|ask) (?:you )?again\b",
         r"\b(?:last|final|one more) (?:time|chance|try)\b",
-        r"^\W*(?:again|once more)\b",
         r"\bno (?:disclaimers?|lectures?|"
         r"warnings?|excuses|moralizing|moralising|judgement|judgment|more excuses|refusals?|more refusals)\b",
         r"\b(?:don'?t|do not) (?:refuse|lecture|moralize|moralise|judge|preach|give me (?:a |the )?(?:lecture|warning|"
@@ -2777,10 +2820,11 @@ INSISTENCE = compile_(
         r"\bi (?:said|asked) (?:you )?(?:to|for)\b",
         r"\bi need (?:it|this|that|them|the \w+(?: \w+)?) (?:now|right now|asap|today|tonight)\b",
         r"\bcome on\b",
-        r"\b(?:right )?now[.!]*$",
+        r"\b(?:right now|now)[.!]*$",
         r"\bwhy (?:won'?t|will not|can'?t) you (?:just )?(?:answer|tell|give|help|do)\b",
     )
 )
+INSISTENCE_OPENING = compile_(r"^\W*(?:again|once more)\b")
 # A request to redo or extend what was asked before ("write it again but more explicit").
 CONTINUATION = compile_(
     r"\b(?:again|more (?:explicit|detailed|graphic|specific|convincing|realistic|vivid|intense|effective)|rewrite|redo|"
@@ -2791,7 +2835,7 @@ CONTINUATION = compile_(
 BACK_REFERENCE = compile_(r"\b(?:it|that|this|them|those|these|the same|the rest|one|him|her|he|she|they)\b")
 INSTEAD = compile_(r"\binstead\b")
 # Operational help for mass casualties: the detail itself is the harm, whatever the stated purpose.
-MASS_CASUALTY_OP = compile_(
+MASS_CASUALTY_OP = cue(
     alt(
         r"\b(?:weaponi[sz]\w*|aerosoli[sz]\w*|cultur(?:e|ing)|cultivat\w*|synthe[sz]\w*|mass[- ]produc\w*|"
         r"enhanc\w* (?:\w+ )?(?:transmissib|virulen|lethal)\w*|disperse|dispersal|dispersing|particle size|mill(?:ing)?|"
@@ -2799,12 +2843,43 @@ MASS_CASUALTY_OP = compile_(
         r"maximi[sz]\w* (?:\w+ )?(?:casualties|deaths|death toll|victims)|(?:most|maximum|many) (?:casualties|deaths))\b",
     )
 )
-FICTION_WRITING = compile_(
-    r"\b(?:i'?m|i am|im|we'?re|we are) (?:writing|working on|drafting) (?:a|an|my|our) (?:\w+ )?(?:thriller|novel|"
+FICTION_WRITING = cue(
+    r"\b(?:i'm|i am|im|we're|were|we are) (?:writing|working on|drafting) (?:a|an|my|our) (?:\w+ )?(?:thriller|novel|"
     r"story|book|screenplay|script|play|short story|mystery|film|movie|game)\b"
 )
-NO_DETAIL = compile_(
+NO_DETAIL = cue(
     r"\b(?:no|without|not (?:any|the)|nothing) (?:\w+ )?(?:technical|operational|real|actual|specific|how-?to) "
     r"(?:details?|instructions|steps|information|specifics)\b"
 )
-PREFIXES = PrefixIndex(word for r in RULES for words in (r.starts, r.needs_starts) if words for word in words)
+
+# The cues scoring.py looks for: their leading words join the rules' in the prefilter index, and from
+# then on they are tried only where those words are (a cue made later, like scoring.OWN_RISK, is not).
+CUES = (
+    REQUEST,
+    REQUEST_EDGE,
+    INTENT,
+    STRONG_OP,
+    HOMONYM,
+    FICTION_WRITING,
+    NO_DETAIL,
+    EVASION,
+    PERSUASIVE_RE,
+    CYBER_GOAL_RE,
+    MASS_CASUALTY_OP,
+    FIRST_PERSON,
+    THIRD_PARTY_RE,
+    CONTENT_REQUEST,
+    INSISTENCE,
+    *FRAMES.values(),
+)
+
+
+def _prefilter_index(rules: tuple[Rule, ...], cues: tuple[Cue, ...]) -> PrefixIndex:
+    """The index of every rule's and cue's leading words (setting the cues' `starts`)."""
+    for each in cues:
+        each.starts = _cue_starts(each.pattern)
+    starts = (*(r.starts for r in rules), *(r.needs_starts for r in rules), *(c.starts for c in cues))
+    return PrefixIndex(word for words in starts if words for word in words)
+
+
+PREFIXES = _prefilter_index(RULES, CUES)

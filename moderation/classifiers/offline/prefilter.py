@@ -41,7 +41,7 @@ def _structure(pattern: str):
         i += 1
 
 
-def _split_top(pattern: str) -> list[str]:
+def split_top(pattern: str) -> list[str]:
     """Split on `|` at nesting depth 0 (escapes and character classes respected)."""
     parts, start = [], 0
     for i, ch, depth in _structure(pattern):
@@ -52,7 +52,7 @@ def _split_top(pattern: str) -> list[str]:
     return parts
 
 
-def _group_end(pattern: str) -> int:
+def group_end(pattern: str) -> int:
     """Index just after the group that opens at pattern[0]."""
     for i, ch, depth in _structure(pattern):
         if ch == ")" and depth == 0:
@@ -60,25 +60,38 @@ def _group_end(pattern: str) -> int:
     return len(pattern)
 
 
-def leading_words(pattern: str, *, ends_word: bool = False) -> frozenset[str] | None:
+def leading_words(pattern: str, *, ends_word: bool = False, optional_groups: bool = False) -> frozenset[str] | None:
     """Literal prefixes one of which every match starts with, or None when unknown. `ends_word`: the
-    pattern is followed by a word end, so an alternative that is all literal is a whole word."""
+    pattern is followed by a word end, so an alternative that is all literal is a whole word.
+    `optional_groups`: a leading `(...)?` or `(...)*` adds its own leading words to those of what
+    follows it; otherwise the words are unknown. (The rules do not use it: a windowed rule whose words
+    are unknown measures its window from its non-overlapping matches, not from every word it could
+    start at, and that must stay so.)"""
     words: set[str] = set()
-    for part in _split_top(pattern):
+    for part in split_top(pattern):
         part = ZERO_WIDTH_PREFIX.sub("", part)
         if part.startswith("(?:") or (part.startswith("(") and not part.startswith("(?")):
-            end = _group_end(part)
-            if end < len(part) and part[end] in "?*{":
-                return None
+            end = group_end(part)
             inner = part[3 : end - 1] if part.startswith("(?:") else part[1 : end - 1]
-            after = part[end : end + 2]
-            found = leading_words(inner, ends_word=after[:1] == " " or after in ("\\W", "\\b", "\\s"))
+            if end < len(part) and part[end] in "?*{":
+                if not optional_groups or part[end] == "{":
+                    return None
+                rest = part[end + 1 :].removeprefix("?")  # ("??" and "*?" are lazy, not more optional)
+                found = leading_words(inner, optional_groups=True)
+                following = leading_words(rest, ends_word=ends_word, optional_groups=True)
+                if found is None or following is None:
+                    return None
+                words |= found | following
+                continue
+            found = leading_words(inner, ends_word=_word_ends(part, end), optional_groups=optional_groups)
             if found is None:
                 return None
             words |= found
             continue
         literal, exact = _leading_literal(part)
         exact = exact or (ends_word and literal == part)
+        if not literal:
+            return None  # the match starts with something else than a word ("/etc/shadow")
         if len(literal) < MIN_PREFIX and not exact and not literal.isdigit():
             return None
         words.add(("=" if exact else "") + literal)
@@ -109,6 +122,13 @@ def _quantified(part: str, index: int) -> bool:
     return index < len(part) and part[index] in "?*{"
 
 
+def _word_ends(part: str, index: int) -> bool:
+    """A word surely ends at part[index]: a space, \\W, \\s or \\b that is not optional."""
+    if part[index : index + 1] == " ":
+        return not _quantified(part, index + 1)
+    return part[index : index + 2] in ("\\W", "\\b", "\\s") and not _quantified(part, index + 2)
+
+
 class PrefixIndex:
     """Which of many known prefixes start some word of a text, and where."""
 
@@ -137,7 +157,16 @@ class PrefixIndex:
         """The known entries (prefixes, and "=word" for whole words) that start a word of `text`, with
         the positions of those words: rules are then tried only there."""
         found: dict[str, list[int]] = {}
+        cache = self._cache  # (looked up inline: this loop runs for every word of every message)
         for match in WORD.finditer(text):
-            for entry in self.entries(match.group()):
-                found.setdefault(entry, []).append(match.start())
+            entries = cache.get(match[0])
+            if entries is None:
+                entries = self.entries(match[0])
+            if entries:
+                start = match.start()
+                for entry in entries:
+                    if entry in found:
+                        found[entry].append(start)
+                    else:
+                        found[entry] = [start]
         return found

@@ -21,6 +21,7 @@ One message:
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 
 from moderation.classifiers.offline import lexicon as lx
@@ -48,31 +49,67 @@ FICTION_SOFTENS = frozenset(
 
 
 @dataclass(frozen=True)
+class Form:
+    """One normalised form of the message, with the prefilter entries of its words and where those
+    words start (`PREFIXES.present`): rules and cues are tried only there."""
+
+    text: str
+    words: dict[str, list[int]]
+
+
+def _forms(text: str) -> tuple[Form, ...]:
+    return tuple(Form(form, lx.PREFIXES.present(form)) for form in (plain(text), *deobfuscated(text)))
+
+
+@dataclass(frozen=True)
 class Analysis:
     scores: dict[str, int]
     signals: tuple[str, ...]
     operational: bool  # asks for operational detail (used by the context rules)
+    insists: bool  # insists after a refusal ("stop refusing", "answer me"; used by the context rules)
 
 
-def _starts(pattern, words: frozenset[str] | None, form: str, present: dict[str, list[int]]) -> list[int]:
-    """Where `pattern` matches in `form`: tried only at the words the prefilter found for it."""
-    if words is None:
+def _starts(pattern, positions: list[int] | None, form: str) -> list[int]:
+    """Where `pattern` matches in `form`, tried only at `positions` (None: anywhere)."""
+    if positions is None:
         return [m.start() for m in pattern.finditer(form)]
-    positions = sorted({pos for word in words & present.keys() for pos in present[word]})
-    return [pos for pos in positions if pattern.match(form, pos)]
+    return [pos for pos in sorted(set(positions)) if pattern.match(form, pos)]
 
 
-def _matches(rule: lx.Rule, form: str, present: dict[str, list[int]]) -> bool:
-    if rule.starts is not None and not rule.starts & present.keys():
+def _found(pattern, positions: list[int] | None, form: str) -> bool:
+    """Whether `_starts` would find anything: stops at the first match."""
+    if positions is None:
+        return pattern.search(form) is not None
+    match = pattern.match
+    for pos in positions:
+        if match(form, pos):
+            return True
+    return False
+
+
+def _positions(words: frozenset[str] | None, present: dict[str, list[int]]) -> list[int] | None:
+    if words is None:
+        return None
+    return [pos for word in words & present.keys() for pos in present[word]]
+
+
+def _matches(rule: lx.Rule, starts: list[int] | None, form: str, present: dict[str, list[int]]) -> bool:
+    """`starts`: where a match of the rule's pattern can start (None: anywhere)."""
+    if rule.needs is None:
+        return _found(rule.pattern, starts, form)
+    if rule.needs_starts is not None and rule.needs_starts.isdisjoint(present):
         return False
-    if rule.needs_starts is not None and not rule.needs_starts & present.keys():
-        return False
-    first = _starts(rule.pattern, rule.starts, form, present)
-    if not first or rule.needs is None:
-        return bool(first)
-    second = _starts(rule.needs, rule.needs_starts, form, present)
+    # Both halves must match: the prefiltered one first, so that a half without leading words (run
+    # over the whole text) runs only when the other is there.
+    halves = [(rule.pattern, starts), (rule.needs, _positions(rule.needs_starts, present))]
+    if starts is None:
+        halves.reverse()
     if not rule.window:
-        return bool(second)
+        return all(_found(pattern, positions, form) for pattern, positions in halves)
+    first = _starts(*halves[0], form)
+    if not first:
+        return False
+    second = _starts(*halves[1], form)
     return any(abs(a - b) <= rule.window for a in first for b in second)
 
 
@@ -85,32 +122,43 @@ for _index, _rule in enumerate(lx.RULES):
         _BY_PREFIX[_word] = (*_BY_PREFIX.get(_word, ()), _index)
 
 
-def _candidates(present: dict[str, list[int]]) -> list[lx.Rule]:
-    indices = set(_ALWAYS)
-    for word in present:
-        indices.update(_BY_PREFIX.get(word, ()))
-    return [lx.RULES[index] for index in sorted(indices)]
+def _candidates(present: dict[str, list[int]]) -> list[tuple[lx.Rule, list[int] | None]]:
+    """The rules that can match, in declared order, each with where its matches can start."""
+    starts: dict[int, list[int] | None] = dict.fromkeys(_ALWAYS)
+    for word, positions in present.items():
+        for index in _BY_PREFIX.get(word, ()):
+            if index in starts:
+                starts[index] = starts[index] + positions
+            else:
+                starts[index] = positions
+    return [(lx.RULES[index], starts[index]) for index in sorted(starts)]
 
 
-def _hits(forms: tuple[str, ...]) -> tuple[list[lx.Rule], bool]:
+def _fired(form: Form, skip: Set[str] = frozenset()) -> list[lx.Rule]:
+    """The rules (but those whose signal is in `skip`) that match `form`, in declared order."""
+    return [
+        rule
+        for rule, starts in _candidates(form.words)
+        if rule.signal not in skip and _matches(rule, starts, form.text, form.words)
+    ]
+
+
+def _hits(forms: tuple[Form, ...]) -> tuple[list[lx.Rule], bool]:
     """Rules that fire on any form; True when some fired only on a de-obfuscated form."""
-    present = lx.PREFIXES.present(forms[0])
-    fired = [r for r in _candidates(present) if _matches(r, forms[0], present)]
+    fired = _fired(forms[0])
     deobfuscated_only = False
-    if len(forms) > 1:
-        seen = {r.signal for r in fired}
-        for form in forms[1:]:
-            present = lx.PREFIXES.present(form)
-            for r in _candidates(present):
-                if r.signal not in seen and _matches(r, form, present):
-                    fired.append(r)
-                    seen.add(r.signal)
-                    deobfuscated_only = True
+    for form in forms[1:]:
+        more = _fired(form, skip={r.signal for r in fired})
+        fired.extend(more)
+        deobfuscated_only = deobfuscated_only or bool(more)
     return fired, deobfuscated_only
 
 
-def _any(pattern, forms: tuple[str, ...]) -> bool:
-    return any(pattern.search(form) for form in forms)
+def _any(cue: lx.Cue, forms: tuple[Form, ...]) -> bool:
+    """Whether `cue` matches some form: only tried where its leading words start, when they are known."""
+    if cue.starts is None:
+        return any(cue.pattern.search(form.text) for form in forms)
+    return any(_found(cue.pattern, _positions(cue.starts, form.words), form.text) for form in forms)
 
 
 # A pasted passage followed by an instruction: the passage's vocabulary (history, protection, a
@@ -133,15 +181,16 @@ def analyse(text: str) -> Analysis:
     for category, severity in instruction.scores.items():
         scores[category] = max(scores.get(category, 0), severity)
     signals = (*whole.signals, *instruction.signals, "passage:instruction")
-    return Analysis(scores, tuple(dict.fromkeys(signals)), whole.operational or instruction.operational)
+    return Analysis(scores, tuple(dict.fromkeys(signals)), whole.operational or instruction.operational, whole.insists)
 
 
 def _analyse_one(text: str) -> Analysis:
-    forms = (plain(text), *deobfuscated(text))
+    forms = _forms(text)
+    insists = _any(lx.INSISTENCE, forms[:1]) or lx.INSISTENCE_OPENING.search(forms[0].text) is not None
     fired, via_deobfuscation = _hits(forms)
     if not fired:
-        homonym = lx.HOMONYM.search(forms[0]) is not None
-        return Analysis({}, ("benign:homonym",) if homonym else (), False)
+        homonym = _any(lx.HOMONYM, forms[:1])
+        return Analysis({}, ("benign:homonym",) if homonym else (), False, insists)
 
     asks = _any(lx.REQUEST, forms) or _any(lx.REQUEST_EDGE, forms) or _any(lx.INTENT, forms)
     strong = _any(lx.STRONG_OP, forms)
@@ -178,20 +227,21 @@ def _analyse_one(text: str) -> Analysis:
     if asks:
         signals.append("op:request")
     if strong:
-        signals.append("op:step_by_step" if "step" in forms[0] else "op:detail")
+        signals.append("op:step_by_step" if "step" in forms[0].text else "op:detail")
     if via_deobfuscation:
         signals.append("deobfuscated")
-    if lx.HOMONYM.search(forms[0]):
+    if _any(lx.HOMONYM, forms[:1]):
         signals.append("benign:homonym")
     signals.extend(f"frame:{name}" for name in sorted(frames))
-    return Analysis(scores, tuple(dict.fromkeys(signals)), asks and (strong or max(scores.values()) >= 2))
+    operational = asks and (strong or max(scores.values()) >= 2)
+    return Analysis(scores, tuple(dict.fromkeys(signals)), operational, insists)
 
 
 def _apply_frames(
     scores: dict[str, int],
     frames: set[str],
     strong: bool,
-    forms: tuple[str, ...],
+    forms: tuple[Form, ...],
     signals: list[str],
     content: frozenset[str] = frozenset(),
 ) -> None:
@@ -229,7 +279,7 @@ MASS_CASUALTY = ("cbrn", "violent_extremism", "sexual_minors")
 
 
 def _floor_operational(
-    scores: dict[str, int], before: dict[str, int], forms: tuple[str, ...], signals: list[str]
+    scores: dict[str, int], before: dict[str, int], forms: tuple[Form, ...], signals: list[str]
 ) -> None:
     """A claimed purpose or credential ("I'm a researcher with clearance", "for my novel",
     "hypothetically") excuses discussion, not operational mass-casualty help: such a request keeps
@@ -244,7 +294,7 @@ def _floor_operational(
 
 
 def _judge_self_harm(
-    scores: dict[str, int], frames: set[str], forms: tuple[str, ...], signals: list[str], fired: set[str]
+    scores: dict[str, int], frames: set[str], forms: tuple[Form, ...], signals: list[str], fired: set[str]
 ) -> None:
     """Only the user's own risk is a crisis; in doubt, the first person decides. Asking for content
     that promotes self-harm or disordered eating is treated as a risk sign too (crisis support is
@@ -280,11 +330,11 @@ def _judge_self_harm(
 
 PROMOTION_SIGNALS = frozenset({"self_harm:promotion", "self_harm:eating_disorder"})
 
-OWN_RISK = lx.compile_(
+OWN_RISK = lx.cue(
     r"\b(?:kill myself|end my (?:own )?life|i want to die|i wanna die|i'?m (?:going|gonna) to (?:kill myself|end it)|"
     r"myself)\b"
 )
 
 
-def _explicitly_own(forms: tuple[str, ...]) -> bool:
+def _explicitly_own(forms: tuple[Form, ...]) -> bool:
     return _any(OWN_RISK, forms)
