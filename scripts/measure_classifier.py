@@ -126,7 +126,9 @@ def main() -> None:
             extra_lines.append(table_row("diasafety (explicit terms)", kept, classifier)[0])
         if args.misses and path.stem == args.misses:
             for row, result in zip(rows, results, strict=True):
-                missed = row.label != "benign" and not (result.crisis if row.label == "self_harm_risk" else result.flagged)
+                missed = row.label != "benign" and not (
+                    result.crisis if row.label == "self_harm_risk" else result.flagged
+                )
                 false_positive = row.label == "benign" and result.flagged
                 if missed or false_positive:
                     tag = "MISS" if missed else "FP"
