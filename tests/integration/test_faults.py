@@ -736,3 +736,72 @@ async def _drive_to_an_ending(client: ChatClient) -> None:
         else:
             raise AssertionError("no reply within 30 s")
     raise AssertionError("the abusive branch was never ended")
+
+
+# --- 2b. A socket that stays open through a Redis restart keeps receiving events -------------------
+
+
+async def _send_until_completed(socket, content: str, *, timeout: float, supervise=lambda: None) -> list[dict]:
+    """Send one message (resending the same client_id while the server answers `unavailable`)
+    and return the frames up to its `assistant.completed`; `supervise()` runs every second."""
+    client_id = str(uuid.uuid4())
+    frame = json.dumps({"type": "message.send", "client_id": client_id, "parent_id": None, "content": content})
+    deadline = time.monotonic() + timeout
+    frames: list[dict] = []
+    await socket.send(frame)
+    created_id = None
+    while time.monotonic() < deadline:
+        supervise()
+        try:
+            received = json.loads(await asyncio.wait_for(socket.recv(), timeout=1.0))
+        except TimeoutError:
+            if created_id is None:
+                await socket.send(frame)  # nothing yet: the post may have met the outage
+            continue
+        frames.append(received)
+        if received["type"] == "error" and received.get("client_id") == client_id:
+            await asyncio.sleep(0.5)
+            await socket.send(frame)
+        elif received["type"] == "message.created" and received["message"]["client_id"] == client_id:
+            created_id = received["message"]["id"]
+        elif received["type"] == "assistant.completed" and received["message"]["parent_id"] == created_id:
+            return frames
+    raise AssertionError(f"no reply to {content!r} within {timeout}s: {frames}")
+
+
+def test_a_socket_open_through_a_redis_restart_still_receives_the_events_of_new_messages(
+    require_postgres, own_redis, django_user_model, tmp_path
+):
+    """The channel layer's subscriptions come back by themselves: the browser that never noticed
+    the outage (its socket stayed open) still sees `message.created` and `assistant.completed`."""
+    user = django_user_model.objects.create_user(username="redis-blip", password="pw-x-12345")
+    conv = conversation(user)
+    worker = start_worker(own_redis.url, tmp_path / "worker.log")
+    try:
+        with daphne(own_redis.url, tmp_path / "server.log") as (base_url, _):
+            ws_url = base_url.replace("http://", "ws://") + f"/ws/conversations/{conv.id}/"
+            headers = {"Cookie": f"sessionid={cookie_for(user)}", "Origin": base_url}
+
+            def supervise() -> None:
+                """What systemd's Restart=always does: kombu may crash a worker when Redis goes
+                away (see the test above)."""
+                nonlocal worker
+                if worker.poll() is not None:
+                    worker = start_worker(own_redis.url, tmp_path / f"worker-{time.monotonic_ns()}.log")
+
+            async def scenario() -> tuple[list[dict], list[dict]]:
+                async with websockets.connect(ws_url, additional_headers=headers, open_timeout=10) as socket:
+                    before = await _send_until_completed(socket, "Hello before the blip", timeout=30)
+                    own_redis.kill()
+                    await asyncio.sleep(1.0)
+                    own_redis.start()  # empty: subscriptions, queues and cache are gone
+                    after = await _send_until_completed(socket, "Hello after the blip", timeout=45, supervise=supervise)
+                    assert socket.close_code is None, "the socket stayed open all along"
+                    return before, after
+
+            before, after = asyncio.run(scenario())
+    finally:
+        stop_group(worker)
+    for frames in (before, after):
+        types = [f["type"] for f in frames]
+        assert "message.created" in types and types[-1] == "assistant.completed", types
