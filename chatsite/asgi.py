@@ -8,6 +8,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from chatsite.routing import websocket_urlpatterns  # noqa: E402
 
@@ -17,3 +18,9 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_SWEEP_SECONDS > 0:
+    # The embedded default has no celery beat: its server process runs the sweeper itself.
+    from moderation.sweeper import start_in_process
+
+    start_in_process(settings.EMBEDDED_SWEEP_SECONDS)

@@ -183,6 +183,8 @@ ANTHROPIC_STREAM_DEADLINE = env_float("ANTHROPIC_STREAM_DEADLINE", 120.0)
 # The sweeper re-queues a user message left unanswered this long; longer than the longest reply
 # stream, so a slow reply is never streamed twice.
 SWEEP_GRACE_SECONDS = env_float("SWEEP_GRACE_SECONDS", max(60.0, ANTHROPIC_STREAM_DEADLINE + 30))
+# The embedded default (eager tasks, no beat) sweeps from its server process this often; 0: never.
+EMBEDDED_SWEEP_SECONDS = env_float("EMBEDDED_SWEEP_SECONDS", 60.0)
 CLASSIFIER_MODEL = env_str("CLASSIFIER_MODEL", "claude-haiku-5-5")
 CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
 # cascade: the LLM is asked only when the offline severity falls in this band (inclusive).

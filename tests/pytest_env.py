@@ -3,4 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
-os.environ.pop("REDIS_URL", None)  # unit tests run eager and in memory; integration tests start their own stack
+os.environ.pop("REDIS_URL", None)
+# No timer thread sweeping the test database behind the tests' backs (tests call the sweep).
+os.environ.setdefault(
+    "EMBEDDED_SWEEP_SECONDS", "0"
+)  # unit tests run eager and in memory; integration tests start their own stack
