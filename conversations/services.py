@@ -309,10 +309,11 @@ def assistant_reply_store(
 ) -> Message | None:
     """Store a whole reply at once (a responder that answers instantly: no `streaming` row, no
     deltas) and broadcast `assistant.completed` on commit. One transaction: the conversation row
-    lock (which also tells whether the user message has a reply or a notice already), then
-    `on_locked()` (moderation stores its classification and decision there, so the three land
-    together), the reply and the active leaf. Returns None, writing nothing, when the message is
-    answered or closed already. An IntegrityError from `on_locked` rolls everything back."""
+    lock (which also moves the active leaf to the reply when the user was looking at its parent),
+    then the check that the user message has no reply or notice and was not closed by an ending,
+    then `on_locked()` (moderation stores its classification and decision there, so the three land
+    together) and the reply. Returns None, writing nothing, when the message is answered or closed
+    already. An IntegrityError from `on_locked` rolls everything back."""
     message = Message(
         conversation_id=conversation_id,
         parent_id=user_message_id,
