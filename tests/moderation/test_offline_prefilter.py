@@ -118,3 +118,55 @@ def plain_step_by_step(text):
 @given(obfuscated)
 def test_the_plain_form_is_the_one_of_the_step_by_step_definition(text):
     assert normalize.plain.__wrapped__(text) == plain_step_by_step(text)
+
+
+@PROPERTY
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30) | obfuscated)
+def test_the_plain_form_of_any_text_is_the_one_of_the_step_by_step_definition(text):
+    assert normalize.plain.__wrapped__(text) == plain_step_by_step(text)
+
+
+SUSPICIOUS_AS_ONE_PATTERN = re.compile(
+    r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]|(?<![a-z])[a-z][ .\-_*·/][a-z][ .\-_*·/][a-z]\b|"
+    r"([a-z])\1\1|\+|[a-z]-[a-z]{1,5}-[a-z]"
+)
+
+
+@PROPERTY
+@given(st.text(alphabet="abz0 1@$!|€+-._*·/\n'x,é", max_size=20))
+def test_text_looks_obfuscated_when_the_single_pattern_says_so(text):
+    suspicious = "+" in text or any(pattern.search(text) for pattern in normalize.SUSPICIOUS)
+    assert suspicious == bool(SUSPICIOUS_AS_ONE_PATTERN.search(text))
+
+
+GROOMING = next(rule for rule in lx.RULES if rule.signal == "sexual_minors:grooming")
+GROOMING_WORDS = ["my", "our", "young", "teen", "teenager", "teens", "child", "kids", "a", "son", "15", "yo", "year",
+                  "old", "never", "tell", "her", "parents", "send", "me", "pics", "keep", "it", "secret", "lorem"]  # fmt: skip
+grooming_texts = st.lists(
+    st.tuples(st.sampled_from(GROOMING_WORDS), st.sampled_from([" ", " ", "-", ", ", "'s "])), max_size=30
+).map(lambda pairs: "".join(word + separator for word, separator in pairs))
+
+
+def test_a_windowed_rule_without_leading_words_scans_only_where_its_matches_can_start():
+    assert GROOMING.starts is None and GROOMING.window
+    assert {"=young", "teen", "child"} <= GROOMING.scan_starts
+
+
+@PROPERTY
+@given(grooming_texts)
+def test_the_scan_from_leading_words_finds_the_matches_finditer_finds(text):
+    positions = scoring._positions(GROOMING.scan_starts, lx.PREFIXES.present(text))
+    assert list(scoring._scanned(GROOMING.pattern, positions, text)) == [
+        m.start() for m in GROOMING.pattern.finditer(text)
+    ]
+
+
+@PROPERTY
+@given(grooming_texts)
+def test_a_windowed_rule_fires_when_its_halves_lie_within_the_window(text):
+    present = lx.PREFIXES.present(text)
+    # (the pattern's non-overlapping matches, as a scan finds them; the other half's every match)
+    first = [m.start() for m in GROOMING.pattern.finditer(text)]
+    second = [pos for pos in range(len(text)) if GROOMING.needs.match(text, pos)]
+    near = any(abs(a - b) <= GROOMING.window for a in first for b in second)
+    assert scoring._matches(GROOMING, None, text, present) == near

@@ -33,6 +33,10 @@ class Rule:
     # prefilter (see prefilter.py): words a match must start with; None = always run
     starts: frozenset[str] | None = None
     needs_starts: frozenset[str] | None = None
+    # A windowed rule whose `starts` are unknown measures its window from the non-overlapping matches
+    # of its pattern, as a scan of the whole text finds them; when the words those matches start with
+    # can be derived (counting optional leading groups), that scan tries only those words.
+    scan_starts: frozenset[str] | None = None
 
 
 def alt(*parts: str) -> str:
@@ -127,6 +131,7 @@ def _cue_starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
 def rule(
     signal: str, category: str, kind: str, severity: int, pattern: str, needs: str | None = None, window: int = 0
 ) -> Rule:
+    starts = leading_words(pattern)
     return Rule(
         signal,
         category,
@@ -135,8 +140,9 @@ def rule(
         anchored(pattern),
         anchored(needs) if needs else None,
         window,
-        leading_words(pattern),
+        starts,
         leading_words(needs) if needs else None,
+        leading_words(pattern, optional_groups=True) if starts is None and needs and window else None,
     )
 
 
@@ -2878,7 +2884,12 @@ def _prefilter_index(rules: tuple[Rule, ...], cues: tuple[Cue, ...]) -> PrefixIn
     """The index of every rule's and cue's leading words (setting the cues' `starts`)."""
     for each in cues:
         each.starts = _cue_starts(each.pattern)
-    starts = (*(r.starts for r in rules), *(r.needs_starts for r in rules), *(c.starts for c in cues))
+    starts = (
+        *(r.starts for r in rules),
+        *(r.needs_starts for r in rules),
+        *(r.scan_starts for r in rules),
+        *(c.starts for c in cues),
+    )
     return PrefixIndex(word for words in starts if words for word in words)
 
 

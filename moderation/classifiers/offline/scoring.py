@@ -21,7 +21,7 @@ One message:
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 
 from moderation.classifiers.offline import lexicon as lx
@@ -69,11 +69,23 @@ class Analysis:
     insists: bool  # insists after a refusal ("stop refusing", "answer me"; used by the context rules)
 
 
-def _starts(pattern, positions: list[int] | None, form: str) -> list[int]:
-    """Where `pattern` matches in `form`, tried only at `positions` (None: anywhere)."""
+def _starts(pattern, positions: list[int] | None, form: str) -> Iterator[int]:
+    """Where `pattern` matches in `form`, in increasing order, tried only at `positions` (None:
+    anywhere, and then only the non-overlapping matches)."""
     if positions is None:
-        return [m.start() for m in pattern.finditer(form)]
-    return [pos for pos in sorted(set(positions)) if pattern.match(form, pos)]
+        return (m.start() for m in pattern.finditer(form))
+    return (pos for pos in sorted(set(positions)) if pattern.match(form, pos))
+
+
+def _scanned(pattern, positions: list[int], form: str) -> Iterator[int]:
+    """What `_starts(pattern, None, form)` finds (the starts of the non-overlapping matches, as
+    `finditer` finds them), tried only at `positions`: every position where a match can start. (The
+    scan resumes where a match ends; matches are never empty, as they start with a word.)"""
+    resume = 0
+    for pos in sorted(set(positions)):
+        if pos >= resume and (match := pattern.match(form, pos)):
+            resume = match.end()
+            yield pos
 
 
 def _found(pattern, positions: list[int] | None, form: str) -> bool:
@@ -106,11 +118,21 @@ def _matches(rule: lx.Rule, starts: list[int] | None, form: str, present: dict[s
         halves.reverse()
     if not rule.window:
         return all(_found(pattern, positions, form) for pattern, positions in halves)
-    first = _starts(*halves[0], form)
+    first = list(_starts(*halves[0], form))
     if not first:
         return False
+    # The second half is looked for only up to where a match could still lie near the first (its
+    # matches come in order; on a long text the scan stops long before the end).
+    last = max(first) + rule.window
     second = _starts(*halves[1], form)
-    return any(abs(a - b) <= rule.window for a in first for b in second)
+    if starts is None and rule.scan_starts is not None:  # (then the second half is the rule's pattern)
+        second = _scanned(rule.pattern, _positions(rule.scan_starts, present), form)
+    for b in second:
+        if b > last:
+            return False
+        if any(abs(a - b) <= rule.window for a in first):
+            return True
+    return False
 
 
 # Inverted prefilter index: which rules can start at a word the text holds (rules are tried in their
