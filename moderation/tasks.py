@@ -5,8 +5,6 @@ worker died) never duplicates anything."""
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import replace
 from datetime import timedelta
 
 from celery import shared_task
@@ -14,7 +12,6 @@ from django.conf import settings
 
 from conversations.responders import get_responder
 from moderation.classifiers.base import ClassifierError, Verdict
-from moderation.classifiers.registry import get_classifier
 from moderation.services import pipeline, turn
 
 log = logging.getLogger(__name__)
@@ -60,25 +57,17 @@ def _classify(task, current: turn.Turn) -> tuple[Verdict | None, str, str]:
     backend = settings.CLASSIFIER_BACKEND
     context = turn.user_context(current)
     try:
-        return _timed(backend, current.message.content, context), backend, ""
+        return pipeline.classify_timed(backend, current.message.content, context), backend, ""
     except ClassifierError as error:
         if error.transient and not task.request.is_eager and task.request.retries < CLASSIFY_MAX_RETRIES:
             raise task.retry(exc=error, countdown=2 ** (task.request.retries + 1)) from error
         log.warning("classifier %s failed for message %s; falling back to offline", backend, current.message.id)
     if backend != "offline":
         try:
-            return _timed("offline", current.message.content, context), "offline", backend
+            return pipeline.classify_timed("offline", current.message.content, context), "offline", backend
         except ClassifierError:
             log.exception("offline classifier failed for message %s", current.message.id)
     return None, backend, ""
-
-
-def _timed(backend: str, text: str, context: list[str]) -> Verdict:
-    started = time.perf_counter()
-    verdict = get_classifier(backend).classify(text, context=context)
-    if verdict.latency_ms:
-        return verdict
-    return replace(verdict, latency_ms=(time.perf_counter() - started) * 1000)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=150, time_limit=180)

@@ -98,28 +98,43 @@ def asgi_server(port: int | None = None, redis_url: str | None = None, log_path:
 
 
 def start_worker(
-    redis_url: str, log_path: Path | None = None, queues: str = "classify,reply", **extra
+    redis_url: str,
+    log_path: Path | None = None,
+    queues: str = "classify,reply",
+    *,
+    new_session: bool = False,
+    heartbeat: bool = True,
+    **extra,
 ) -> subprocess.Popen:
+    """A Celery worker (prefork x2) on the test database. `new_session`: in a process group of its
+    own, so that SIGKILL to the group reaches the main process and its pool children at once."""
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    return subprocess.Popen(
-        [
-            str(VENV_BIN / "celery"),
-            "-A",
-            "chatsite",
-            "worker",
-            "-Q",
-            queues,
-            "-l",
-            "info",
-            "--concurrency",
-            "2",
-            "--pool",
-            "prefork",
-            "--without-gossip",
-            "--without-mingle",
-        ],
+    command = [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "chatsite",
+        "worker",
+        "-Q",
+        queues,
+        "-l",
+        "info",
+        "--concurrency",
+        "2",
+        "--pool",
+        "prefork",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if not heartbeat:
+        command.append("--without-heartbeat")
+    process = subprocess.Popen(
+        command,
         cwd=ROOT,
         env=process_env(None, redis_url, **extra),
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=new_session,
     )
+    if log is not subprocess.DEVNULL:
+        log.close()
+    return process

@@ -79,14 +79,16 @@ def _policy_active() -> tuple[int, policy.PolicySettings]:
     return cached[1], cached[2]
 
 
-def _insert(model, **fields):
-    """One INSERT. Inside a transaction it gets a savepoint (an IntegrityError must not break the
-    caller's transaction); in autocommit mode the statement is its own transaction already, so
-    no BEGIN and COMMIT are spent on it."""
+def _insert(row):
+    """INSERT an unsaved row. Inside a transaction it gets a savepoint (an IntegrityError must not
+    break the caller's transaction); in autocommit mode the statement is its own transaction
+    already, so no BEGIN and COMMIT are spent on it."""
     if transaction.get_connection().in_atomic_block:
         with transaction.atomic():
-            return model.objects.create(**fields)
-    return model.objects.create(**fields)
+            row.save(force_insert=True)
+    else:
+        row.save(force_insert=True)
+    return row
 
 
 # --- Classification ----------------------------------------------------------------------------
@@ -123,11 +125,18 @@ def classification_run(*, message_id, backend: str | None = None, fallback_from:
     if not path or path[-1].role != Message.Role.USER:
         return None
     message = path[-1]
-    started = time.perf_counter()
-    verdict = get_classifier(backend_name).classify(message.content, context=_user_context(message, path))
-    if not verdict.latency_ms:
-        verdict = replace(verdict, latency_ms=(time.perf_counter() - started) * 1000)
+    verdict = classify_timed(backend_name, message.content, _user_context(message, path))
     return classification_store(message=message, verdict=verdict, backend=backend_name, fallback_from=fallback_from)
+
+
+def classify_timed(backend: str, text: str, context: list[str]) -> Verdict:
+    """The backend's verdict, with its latency measured here when the backend does not report it.
+    Raises ClassifierError from the backend."""
+    started = time.perf_counter()
+    verdict = get_classifier(backend).classify(text, context=context)
+    if verdict.latency_ms:
+        return verdict
+    return replace(verdict, latency_ms=(time.perf_counter() - started) * 1000)
 
 
 def classification_row(*, message_id, verdict: Verdict, backend: str, fallback_from: str = "") -> Classification:
@@ -155,14 +164,9 @@ def classification_store(
     """Store a verdict; idempotent on (message, backend): a second store returns the first row."""
     row = classification_row(message_id=message.id, verdict=verdict, backend=backend, fallback_from=fallback_from)
     try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():
-                row.save(force_insert=True)
-        else:
-            row.save(force_insert=True)
+        return _insert(row)
     except IntegrityError:
         return Classification.objects.get(message_id=message.id, backend=backend)
-    return row
 
 
 def _jsonable(value):
@@ -228,27 +232,15 @@ def decision_make(*, message_id) -> Decision | None:
     verdict = verdict_of(classification) if classification else None
     version, settings_ = _policy_active()
     decision = policy.decide(state, policy.TurnInput.from_verdict(verdict, message.content), settings_)
-    fields = dict(
-        message=message,
-        classification=classification,
-        policy_version=version,
-        action=decision.action,
-        reason=decision.reason,
-        counted=decision.counted,
-        strikes_before=decision.strikes_before,
-        strikes_after=decision.strikes_after,
-        crisis_mode=decision.crisis_mode,
-        category=decision.category or "",
-        end_reason=decision.end_reason or "",
-        state=decision.state.to_dict(),
-    )
+    row = decision_row(message_id=message.id, decided=decision, classification=classification, version=version)
+    row.message = message  # callers read decision.message: no second fetch
     try:
         if decision.crisis_mode and not state.crisis_mode:
             with transaction.atomic():  # the decision and its crisis flag together
-                row = Decision.objects.create(**fields)
+                row.save(force_insert=True)
                 _flag_crisis(message, row)
         else:
-            row = _insert(Decision, **fields)
+            _insert(row)
     except IntegrityError:
         return Decision.objects.get(message_id=message_id)
     return row
@@ -264,6 +256,24 @@ def _classify_quietly(message_id) -> None:
             return
         except ClassifierError:
             log.warning("classifier %s failed for earlier message %s", backend, message_id)
+
+
+def decision_row(*, message_id, decided: policy.Decision, classification, version: int) -> Decision:
+    """The (unsaved) row for a policy decision."""
+    return Decision(
+        message_id=message_id,
+        classification=classification,
+        policy_version=version,
+        action=decided.action,
+        reason=decided.reason,
+        counted=decided.counted,
+        strikes_before=decided.strikes_before,
+        strikes_after=decided.strikes_after,
+        crisis_mode=decided.crisis_mode,
+        category=decided.category or "",
+        end_reason=decided.end_reason or "",
+        state=decided.state.to_dict(),
+    )
 
 
 def _flag_crisis(message: Message, decision: Decision) -> None:

@@ -153,23 +153,6 @@ def turn_load(*, message_id) -> Turn | None:
     )
 
 
-def _decision_row(turn: Turn, decision: policy.Decision, classification, version: int) -> Decision:
-    return Decision(
-        message_id=turn.message.id,
-        classification=classification,
-        policy_version=version,
-        action=decision.action,
-        reason=decision.reason,
-        counted=decision.counted,
-        strikes_before=decision.strikes_before,
-        strikes_after=decision.strikes_after,
-        crisis_mode=decision.crisis_mode,
-        category=decision.category or "",
-        end_reason=decision.end_reason or "",
-        state=decision.state.to_dict(),
-    )
-
-
 def turn_settle(turn: Turn, verdict: Verdict | None, *, backend: str, fallback_from: str = "") -> Outcome:
     """Decide `turn` from `verdict` (None: every classifier failed) and store what follows; see the
     module docstring. Never writes half a turn: on a race with another run it stores nothing and
@@ -189,7 +172,9 @@ def turn_settle(turn: Turn, verdict: Verdict | None, *, backend: str, fallback_f
                 message=turn.message, verdict=verdict, backend=backend, fallback_from=fallback_from
             )
         return Outcome.GENERAL
-    decision = _decision_row(turn, decided, classification, version)
+    decision = pipeline.decision_row(
+        message_id=turn.message.id, decided=decided, classification=classification, version=version
+    )
     responder = get_responder()
 
     def store_moderation() -> None:

@@ -101,36 +101,15 @@ def own_redis(require_redis, tmp_path):
 def start_worker(redis_url: str, log_path: Path, **extra: str) -> subprocess.Popen:
     """A worker in its own session, so that SIGKILL reaches the main process and its pool children
     at once (a machine or container dying), never anything else."""
-    env = servers.process_env(
-        None, redis_url, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT), **SLOW_BACKENDS, **extra
+    return servers.start_worker(
+        redis_url,
+        log_path,
+        new_session=True,
+        heartbeat=False,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+        **SLOW_BACKENDS,
+        **extra,
     )
-    log = open(log_path, "ab")
-    process = subprocess.Popen(
-        [
-            str(servers.VENV_BIN / "celery"),
-            "-A",
-            "chatsite",
-            "worker",
-            "-Q",
-            "classify,reply",
-            "-l",
-            "info",
-            "--concurrency",
-            "2",
-            "--pool",
-            "prefork",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=servers.ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    log.close()
-    return process
 
 
 def kill_group(process: subprocess.Popen) -> None:

@@ -177,6 +177,15 @@ def force_general(monkeypatch) -> None:
     monkeypatch.setattr(turn.Turn, "fresh", property(lambda self: False))
 
 
+def drive_general(user, monkeypatch, contents) -> Conversation:
+    """The same turns in a new conversation, every one forced through the general path."""
+    with monkeypatch.context() as patch:
+        force_general(patch)
+        general_conv = conversation(user)
+        drive(user, general_conv, contents)
+    return general_conv
+
+
 @pytest.fixture
 def general_only(monkeypatch) -> None:
     force_general(monkeypatch)
@@ -324,10 +333,7 @@ def test_the_fast_path_decides_and_answers_exactly_like_the_general_path(user, s
     drive(user, fast_conv, contents)
     fast = conversation_rows(fast_conv), extras(fast_conv)
 
-    with monkeypatch.context() as patch:
-        force_general(patch)
-        general_conv = conversation(user)
-        drive(user, general_conv, contents)
+    general_conv = drive_general(user, monkeypatch, contents)
     general = conversation_rows(general_conv), extras(general_conv)
 
     assert fast == general
@@ -695,10 +701,7 @@ def test_crisis_rows_are_the_same_on_both_paths(user, monkeypatch):
     contents = [CALM, CRISIS, HARM, CRISIS, "Please end this conversation.", "yes"]
     fast_conv = conversation(user)
     drive(user, fast_conv, contents)
-    with monkeypatch.context() as patch:
-        force_general(patch)
-        general_conv = conversation(user)
-        drive(user, general_conv, contents)
+    general_conv = drive_general(user, monkeypatch, contents)
     assert conversation_rows(fast_conv) == conversation_rows(general_conv)
     assert extras(fast_conv) == extras(general_conv) == {"flags": [("crisis", 3)], "endings": 0, "audit": []}
 
@@ -712,10 +715,7 @@ def test_an_ending_goes_the_general_way_and_stores_the_same_rows(user, monkeypat
     assert Classification.objects.filter(message=fast_messages[-1]).count() == 1
     assert AuditEvent.objects.filter(action="ending.automatic", target_id=str(ending.id)).count() == 1
 
-    with monkeypatch.context() as patch:
-        force_general(patch)
-        general_conv = conversation(user)
-        drive(user, general_conv, [HARM] * 4)
+    general_conv = drive_general(user, monkeypatch, [HARM] * 4)
     assert conversation_rows(fast_conv) == conversation_rows(general_conv)
     assert extras(fast_conv)["endings"] == extras(general_conv)["endings"] == 1
     # Nothing more once ended: the task again writes nothing.
@@ -791,10 +791,7 @@ def test_an_inline_model_end_request_is_judged_the_same_on_both_paths(user, resp
     responders.RESPONDER = "inline-ender"
     fast_conv = conversation(user)
     drive(user, fast_conv, contents)
-    with monkeypatch.context() as patch:
-        force_general(patch)
-        general_conv = conversation(user)
-        drive(user, general_conv, contents)
+    general_conv = drive_general(user, monkeypatch, contents)
     fast_requests = list(
         Decision.objects.filter(message__conversation=fast_conv)
         .order_by("created_at")
@@ -837,10 +834,7 @@ def test_a_turn_no_classifier_could_judge_is_answered_cautiously_the_same_on_bot
     assert (unjudged.reason, unjudged.counted, unjudged.classification_id) == ("classification_failed", False, None)
     assert not Classification.objects.filter(message=messages[1]).exists()
     assert Decision.objects.get(message=messages[2]).strikes_after == 2  # strikes unchanged by it
-    with monkeypatch.context() as patch:
-        force_general(patch)
-        general_conv = conversation(user)
-        drive(user, general_conv, contents)
+    general_conv = drive_general(user, monkeypatch, contents)
     assert conversation_rows(fast_conv) == conversation_rows(general_conv)
 
 
