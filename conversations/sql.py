@@ -69,11 +69,6 @@ def insert(instance: Model) -> Model:
     return instance
 
 
-def execute(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def fetchone(sql: str, params: list) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -24,9 +24,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from conversations import services as conversation_services
 from conversations import sql
@@ -93,10 +94,7 @@ class _DecisionState:
     state: dict
 
 
-def _db(value: uuid.UUID):
-    return Message._meta.pk.get_db_prep_value(value, connection)
-
-
+@cache
 def _sql() -> str:
     message = Message._meta.db_table
     decision = Decision._meta.db_table
@@ -130,7 +128,7 @@ def turn_load(*, message_id) -> Turn | None:
         leaf_id = uuid.UUID(str(message_id))
     except ValueError:
         return None
-    rows = sql.fetchall(_sql(), [_db(leaf_id), TURN_WINDOW - 1])
+    rows = sql.fetchall(_sql(), [sql.param(Message, "id", leaf_id), TURN_WINDOW - 1])
     path = [BranchMessage(sql.as_uuid(r[0]), sql.as_uuid(r[1]), r[2], r[3], sql.as_uuid(r[4])) for r in rows]
     if not path or path[-1].id != leaf_id or path[-1].role != Message.Role.USER:
         return None
