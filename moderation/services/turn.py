@@ -93,7 +93,7 @@ def _sql() -> str:
     message = Message._meta.db_table
     decision = Decision._meta.db_table
     classification = Classification._meta.db_table
-    closed = closure.closed_messages_cte(f"(SELECT conversation_id FROM {message} WHERE id = %s)")
+    closed = closure.closed_messages_cte(f"(SELECT conversation_id FROM {message} WHERE id = %s)")  # noqa: S608
     return f"""
         WITH RECURSIVE branch(id, depth) AS (
             SELECT id, 0 FROM {message} WHERE id = %s

@@ -3,8 +3,6 @@ and every descendant of it take no child and no reply, whatever the shape of the
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
