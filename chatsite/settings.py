@@ -190,7 +190,8 @@ CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
 # cascade: the LLM is asked only when the offline severity falls in this band (inclusive).
 CASCADE_LLM_BAND = tuple(int(part) for part in env_list("CASCADE_LLM_BAND", "1,4"))
 RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline")
-CLASSIFIER_BACKEND = env_str("CLASSIFIER_BACKEND", "offline")
+DEFAULT_CLASSIFIER_BACKEND = "offline"  # what the embedded default and an unset variable use
+CLASSIFIER_BACKEND = env_str("CLASSIFIER_BACKEND", DEFAULT_CLASSIFIER_BACKEND)
 CLASSIFIER_TIMEOUT = env_float("CLASSIFIER_TIMEOUT", 10.0)
 CLASSIFIER_CONTEXT_TURNS = env_int("CLASSIFIER_CONTEXT_TURNS", 4)
 # Each worker process remembers the active policy version this long (seconds), instead of reading

@@ -84,6 +84,10 @@ class Ending(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="endings")
     notice = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="ending")
+    # The user message whose turn was ended (the notice's parent, or the user message above the
+    # reply a model ended). While the ending holds, it and all its descendants are closed
+    # (conversations.closure).
+    ended_turn = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=32, choices=Reason.choices)
     category = models.CharField(max_length=32, blank=True)
     statement = models.TextField()

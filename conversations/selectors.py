@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from conversations.exceptions import NotFound
 from conversations.models import Conversation, Ending, Message
@@ -90,20 +90,3 @@ def branch_of(message: Message) -> list[Message]:
         "id", "parent_id", "role", "content", "status", "action", "created_at", "conversation_id"
     )
     return branch_path(messages, message.id)
-
-
-def holding_endings():
-    """Endings that still hold (not reopened by a moderator)."""
-    return Ending.objects.filter(reopened_at__isnull=True)
-
-
-def message_is_closed(message: Message, path: list[Message] | None = None) -> bool:
-    """The message sits below or beside an ending that holds, so nothing answers it: a notice on
-    its branch, or a notice that closed its parent (a message sent just before the ending, as
-    the ending turn's sibling reply). `path` (root -> message) saves loading the branch."""
-    path = path if path is not None else branch_of(message)
-    notice_ids = [m.id for m in path if m.role == Message.Role.NOTICE]
-    closing = Q(notice__parent_id=message.parent_id) if message.parent_id else Q(pk__in=[])
-    if notice_ids:
-        closing |= Q(notice_id__in=notice_ids)
-    return holding_endings().filter(closing).exists()

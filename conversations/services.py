@@ -18,10 +18,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from conversations import events, ratelimit, sql
+from conversations import closure, events, ratelimit, sql
 from conversations.exceptions import Invalid, Locked, NotFound, RateLimited, TooLong
 from conversations.models import Conversation, Ending, Message
-from conversations.selectors import ending_payload, message_is_closed, message_payload, parse_uuid
+from conversations.selectors import ending_payload, message_payload, parse_uuid
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +71,14 @@ def _conversation_lock_for_post(conversation_id, user, message: Message) -> bool
 def _post_checks_sql() -> str:
     """`message_post`'s checks, read after the conversation row lock: the message already posted
     with this client id (a resend), whether the parent exists in this conversation and whether it
-    is locked. Nothing is appended after a notice whose ending is not reopened, nor beside one: a
-    new child of the message the notice closed would continue the ended branch without editing."""
-    message, ending = Message._meta.db_table, Ending._meta.db_table
+    is closed (conversations.closure: nothing is appended after or beside an ending that holds)."""
+    message = Message._meta.db_table
     return f"""
+        WITH RECURSIVE {closure.closed_messages_cte()}
         SELECT
             (SELECT m.id FROM {message} m WHERE m.conversation_id = c.id AND m.client_id = %s),
             EXISTS (SELECT 1 FROM {message} m WHERE m.conversation_id = c.id AND m.id = %s),
-            EXISTS (
-                SELECT 1 FROM {ending} e JOIN {message} n ON n.id = e.notice_id
-                WHERE e.conversation_id = c.id AND e.reopened_at IS NULL AND (e.notice_id = %s OR n.parent_id = %s)
-            )
+            EXISTS (SELECT 1 FROM {closure.CTE_NAME} WHERE id = %s)
         FROM {Conversation._meta.db_table} c WHERE c.id = %s
     """  # noqa: S608 (names from model metadata, values as parameters)
 
@@ -150,12 +147,14 @@ def message_post(*, user, conversation_id, content: object, client_id: object, p
         # at commit); every refusal below rolls it back.
         if not _conversation_lock_for_post(conversation_uuid, user, message):
             raise NotFound(client_id=client_text)
+        conversation_param = sql.param(Conversation, "id", conversation_uuid)
         resend_id, parent_found, parent_locked = sql.fetchone(
             _post_checks_sql(),
             [
+                conversation_param,
                 sql.param(Message, "client_id", client_uuid),
-                *[sql.param(Message, "id", parent_uuid)] * 3,
-                sql.param(Conversation, "id", conversation_uuid),
+                *[sql.param(Message, "id", parent_uuid)] * 2,
+                conversation_param,
             ],
         )
         if resend_id is not None:  # a resend: answered with the stored message, nothing changes
@@ -246,7 +245,7 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
                 reply.save(update_fields=["content"])
                 return reply
             return None
-        if message_is_closed(Message.objects.get(id=user_message_id)):
+        if closure.message_is_closed(user_message_id):
             return None
         try:
             with transaction.atomic():
@@ -284,17 +283,14 @@ def _conversation_lock_for_reply(conversation_id, user_message_id, reply: Messag
 @cache
 def _reply_checks_sql() -> str:
     """`assistant_reply_store`'s check, read after the row lock: the user message is a user message
-    of this conversation, has no reply or notice yet, and no ending that holds closed its parent
-    (it was sent just before the turn beside it ended the branch)."""
-    message, ending = Message._meta.db_table, Ending._meta.db_table
+    of this conversation, has no reply or notice yet, and is not closed (conversations.closure)."""
+    message = Message._meta.db_table
     return f"""
+        WITH RECURSIVE {closure.closed_messages_cte()}
         SELECT 1 FROM {message} u
         WHERE u.id = %s AND u.conversation_id = %s AND u.role = 'user'
           AND NOT EXISTS (SELECT 1 FROM {message} r WHERE r.parent_id = u.id AND r.role <> 'user')
-          AND NOT EXISTS (
-              SELECT 1 FROM {ending} e JOIN {message} n ON n.id = e.notice_id
-              WHERE n.parent_id = u.parent_id AND e.reopened_at IS NULL
-          )
+          AND NOT EXISTS (SELECT 1 FROM {closure.CTE_NAME} WHERE id = u.id)
     """  # noqa: S608 (names from model metadata, values as parameters)
 
 
@@ -327,9 +323,9 @@ def assistant_reply_store(
         # Lock first, then check (see message_post); a refusal rolls the leaf move back.
         if not _conversation_lock_for_reply(conversation_id, user_message_id, message):
             return None
+        conversation_param = sql.param(Message, "conversation_id", conversation_id)
         open_ = sql.fetchone(
-            _reply_checks_sql(),
-            [sql.param(Message, "id", user_message_id), sql.param(Message, "conversation_id", conversation_id)],
+            _reply_checks_sql(), [conversation_param, sql.param(Message, "id", user_message_id), conversation_param]
         )
         if open_ is None:
             transaction.set_rollback(True)
@@ -407,9 +403,14 @@ def conversation_end(
     reply and lock it. Holds the conversation row lock, so a racing message post lands before the
     notice or is refused with Locked.
 
+    The anchor is the user message whose turn is ended, or (an ending the language model asked
+    for) the assistant reply to it; that user message is the ending's `ended_turn`, closed with
+    all its descendants while the ending holds (conversations.closure).
+
     Idempotent: if the anchor already has a reply (a notice from an earlier run, or an assistant
-    reply), nothing is written and the existing ending (or None) is returned. `on_created(ending)`
-    runs inside the same transaction (moderation writes its audit row there).
+    reply), nothing is written and the existing ending (or None) is returned. An anchor that is
+    closed already (by an ending above it) gets no second ending: None. `on_created(ending)` runs
+    inside the same transaction (moderation writes its audit row there).
     """
     if reason not in Ending.Reason.values:
         raise Invalid(f"Unknown ending reason {reason!r}.")
@@ -421,8 +422,9 @@ def conversation_end(
         reply = Message.objects.filter(parent_id=anchor.id).exclude(role=Message.Role.USER).first()
         if reply is not None:
             return Ending.objects.filter(notice_id=reply.id).first()
-        if anchor.role == Message.Role.NOTICE:
+        if anchor.role == Message.Role.NOTICE or closure.message_is_closed(anchor.id):
             return None
+        ended_turn_id = anchor.id if anchor.role == Message.Role.USER else anchor.parent_id
         notice = Message.objects.create(
             conversation=conversation,
             parent=anchor,
@@ -434,6 +436,7 @@ def conversation_end(
         ending = Ending.objects.create(
             conversation=conversation,
             notice=notice,
+            ended_turn_id=ended_turn_id,
             reason=reason,
             category=category or "",
             statement=statement,

@@ -33,6 +33,7 @@ from django.db import connection
 from django.db.models import Case, CharField, Value, When
 from django.db.models.functions import Cast
 
+from conversations import closure
 from conversations.models import Ending, Message
 from moderation import intents, policy
 from moderation.models import Classification, Decision
@@ -47,7 +48,7 @@ class History:
     """Stored history as plain data. `messages`: (id, conversation_id, parent_id, role, text) in
     creation order (text only for user messages); `scores`: user message id -> {category: severity}
     (absent: classification failed); `endings`: notice id -> (ending id, reason, category,
-    reopened); `model_end_requests`: user message id -> action of its decision."""
+    reopened, ended turn id); `model_end_requests`: user message id -> action of its decision."""
 
     messages: list[tuple]
     scores: dict
@@ -137,11 +138,11 @@ def load_history(*, since: datetime | None = None) -> History:
         if backend == preferred or message_id not in scores:
             scores[message_id] = json.loads(row_scores) if isinstance(row_scores, str) else (row_scores or {})
     endings = {
-        notice_id: (_id_text(ending_id), reason, category, reopened_at is not None)
-        for ending_id, notice_id, reason, category, reopened_at in _rows(
+        notice_id: (_id_text(ending_id), reason, category, reopened_at is not None, ended_turn)
+        for ending_id, notice_id, reason, category, reopened_at, ended_turn in _rows(
             Ending.objects.filter(**scope)
-            .annotate(row_notice=_text("notice_id"))
-            .values_list("id", "row_notice", "reason", "category", "reopened_at")
+            .annotate(row_notice=_text("notice_id"), row_turn=_text("ended_turn_id"))
+            .values_list("id", "row_notice", "reason", "category", "reopened_at", "row_turn")
         )
     }
     model_end_requests = dict(
@@ -181,12 +182,19 @@ def replay_history(
         if notice_id in parent_of:
             actual_anchors[parent_of[notice_id]] = notice_id
     result.actual_endings = len(actual_anchors)
+    # User messages sent under an ended turn while its ending landed were never answered
+    # (conversations.closure): they are not turns of the history. The ended turns themselves are.
+    ended_turns = {ending[4] for ending in history.endings.values() if not ending[3]}
+    closed = closure.closed_in_tree(parent_of, ended_turns)
+    unanswered = {m for m in closed - ended_turns if role_of[m] == USER}
 
     draft_anchors: set = set()
     decide = _memoised_decide(settings)
     total = len(by_conversation)
     for done, (conversation_id, rows) in enumerate(by_conversation.items(), start=1):
-        _replay_conversation(conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, decide)
+        _replay_conversation(
+            conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, decide, unanswered
+        )
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
 
@@ -194,7 +202,7 @@ def replay_history(
         if anchor_id in draft_anchors:
             result.kept += 1
             continue
-        ending_id, reason, category, reopened = history.endings[notice_id]
+        ending_id, reason, category, reopened, _turn = history.endings[notice_id]
         result.removed.append(
             EndingChange(
                 conversation_id=_id_text(conversation_of[notice_id]),
@@ -237,7 +245,7 @@ def _memoised_decide(settings: policy.PolicySettings):
 
 
 def _replay_conversation(
-    conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, decide
+    conversation_id, rows, history, settings, result, draft_anchors, actual_anchors, decide, unanswered
 ) -> None:
     children: dict = defaultdict(list)
     for row in rows:
@@ -249,6 +257,8 @@ def _replay_conversation(
     while stack:
         row, state, turns, last_action = stack.pop()
         message_id, _conv, _parent, role, text = row
+        if message_id in unanswered:
+            continue
         if role == USER:
             turns += 1
             result.user_turns += 1

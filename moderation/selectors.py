@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
+from conversations import closure
 from conversations.exceptions import NotFound
 from conversations.models import Ending, Message
 from moderation import taxonomy
@@ -271,6 +272,7 @@ class TreeRow:
     decision: Decision | None = None
     hidden_label: str = ""  # "category/severity" when the text is hidden from this viewer
     revealed: bool = False
+    closed: bool = False  # a user message an ending that holds closed before it was answered
 
     @property
     def depth_class(self) -> str:
@@ -367,6 +369,8 @@ def _tree_rows(messages, case_ending, endings, classifications, decisions, revea
         case_path.add(current.id)
         current = by_id.get(current.parent_id) if current.parent_id else None
     ending_by_notice = {e.notice_id: e for e in endings}
+    holding = [e.ended_turn_id for e in endings if e.reopened_at is None]
+    closed = closure.closed_in_tree({m.id: m.parent_id for m in messages}, holding) - set(holding)
     rows: list[TreeRow] = []
     roots = children[None]
     stack = [(m, 1 if len(roots) > 1 else 0, len(roots) > 1) for m in reversed(roots)]
@@ -393,6 +397,7 @@ def _tree_rows(messages, case_ending, endings, classifications, decisions, revea
                 decision=decisions.get(message.id),
                 hidden_label=hidden_label,
                 revealed=is_revealed and severity >= HIDE_SEVERITY,
+                closed=message.role == Message.Role.USER and message.id in closed,
             )
         )
         kids = children.get(message.id, [])

@@ -86,6 +86,7 @@ def build(turns: int) -> None:
                     Ending(
                         conversation=conversation,
                         notice=notice,
+                        ended_turn=user_message,
                         reason=decision.end_reason,
                         category=decision.category or "",
                         statement="ended",

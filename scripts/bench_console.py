@@ -99,6 +99,7 @@ def run(endings: int, runs: int) -> None:
         ending = Ending(
             conversation=conv,
             notice=notice,
+            ended_turn=user_message,
             reason="persistent_harm" if number % 5 else "abuse",
             category="cbrn" if number % 5 else "abuse",
             statement="ended",

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from conversations import closure
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import Conversation, Ending, Message
@@ -218,8 +219,8 @@ def decision_make(*, message_id) -> Decision | None:
     decisions = {d.message_id: d for d in Decision.objects.filter(message_id__in=user_ids)}
     if message.id in decisions:
         return decisions[message.id]
-    if conversation_selectors.message_is_closed(message, path):
-        return None  # below or beside an ending that holds: nothing answers it
+    if closure.message_is_closed(message.id):
+        return None  # closed by an ending that holds: nothing answers it
     for ancestor_id in user_ids[:-1]:
         if ancestor_id not in decisions:
             if not Classification.objects.filter(message_id=ancestor_id).exists():
@@ -453,20 +454,18 @@ def _flag_repeat_endings(ending: Ending) -> None:
 
 def unanswered_user_messages(*, older_than: timedelta, limit: int = 500) -> list:
     """User messages with no reply (assistant or notice) and no reply in progress younger than
-    the grace period: the sweeper re-queues them. Messages closed beside an ending are skipped."""
+    the grace period: the sweeper re-queues them. Closed messages (conversations.closure) are
+    skipped; more candidates are read than returned, so that closed ones do not crowd out the rest."""
     cutoff = timezone.now() - older_than
     replies = Message.objects.filter(parent_id=OuterRef("pk")).exclude(role=Message.Role.USER)
     stuck_streaming = Message.objects.filter(
         parent_id=OuterRef("pk"), role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, created_at__lt=cutoff
     )
-    holding = conversation_selectors.holding_endings()
-    closed = Exists(holding.filter(notice__parent_id=OuterRef("parent_id"))) | Exists(
-        holding.filter(notice_id=OuterRef("parent_id"))
-    )
-    return list(
+    candidates = list(
         Message.objects.filter(role=Message.Role.USER, created_at__lt=cutoff)
         .filter(Q(~Exists(replies)) | Q(Exists(stuck_streaming)))
-        .exclude(closed)
         .order_by("created_at")
-        .values_list("id", flat=True)[:limit]
+        .values_list("id", flat=True)[: limit * 2]
     )
+    closed = closure.closed_among(candidates)
+    return [message_id for message_id in candidates if message_id not in closed][:limit]

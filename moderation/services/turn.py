@@ -29,9 +29,9 @@ from functools import cache
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from conversations import closure, sql
 from conversations import services as conversation_services
-from conversations import sql
-from conversations.models import Ending, Message
+from conversations.models import Message
 from conversations.responders import get_responder
 from conversations.responders.base import Delta, EndRequest, ReplyRequest
 from moderation import policy, taxonomy
@@ -64,13 +64,7 @@ class Turn:
     truncated: bool  # the window starts below the root
     classified: bool  # the user message has a classification already
     decided: bool  # ... or a decision
-    below_ending: bool  # a notice whose ending still holds is on the path
-    beside_ending: bool  # ... or closed the message's parent (sent just before the ending)
-
-    @property
-    def closed(self) -> bool:
-        """Nothing answers this message (conversations.selectors.message_is_closed)."""
-        return self.below_ending or self.beside_ending
+    closed: bool  # an ending that holds closed the message: nothing answers it (conversations.closure)
 
     @property
     def fresh(self) -> bool:
@@ -99,25 +93,22 @@ def _sql() -> str:
     message = Message._meta.db_table
     decision = Decision._meta.db_table
     classification = Classification._meta.db_table
-    ending = Ending._meta.db_table
+    closed = closure.closed_messages_cte(f"(SELECT conversation_id FROM {message} WHERE id = %s)")  # noqa: S608
     return f"""
         WITH RECURSIVE branch(id, depth) AS (
             SELECT id, 0 FROM {message} WHERE id = %s
             UNION ALL
             SELECT m.parent_id, b.depth + 1 FROM {message} m JOIN branch b ON m.id = b.id
             WHERE m.parent_id IS NOT NULL AND b.depth < %s
-        )
+        ), {closed}
         SELECT m.id, m.parent_id, m.role, m.content, m.conversation_id,
-               d.state AS decision_state, d.id AS decision_id, e.reopened_at AS notice_reopened_at,
+               d.state AS decision_state, d.id AS decision_id,
                CASE WHEN b.depth = 0 THEN
                    (SELECT COUNT(*) FROM {classification} c WHERE c.message_id = m.id) ELSE 0 END AS n_classified,
-               CASE WHEN b.depth = 0 THEN (
-                   SELECT COUNT(*) FROM {ending} ce JOIN {message} n ON n.id = ce.notice_id
-                   WHERE n.parent_id = m.parent_id AND ce.reopened_at IS NULL
-               ) ELSE 0 END AS n_closing_siblings
+               CASE WHEN b.depth = 0 THEN
+                   (SELECT COUNT(*) FROM {closure.CTE_NAME} x WHERE x.id = m.id) ELSE 0 END AS n_closed
         FROM branch b JOIN {message} m ON m.id = b.id
         LEFT JOIN {decision} d ON d.message_id = m.id
-        LEFT JOIN {ending} e ON e.notice_id = m.id
         ORDER BY b.depth DESC
     """  # noqa: S608 (names from model metadata, values as parameters)
 
@@ -128,7 +119,8 @@ def turn_load(*, message_id) -> Turn | None:
         leaf_id = uuid.UUID(str(message_id))
     except ValueError:
         return None
-    rows = sql.fetchall(_sql(), [sql.param(Message, "id", leaf_id), TURN_WINDOW - 1])
+    leaf = sql.param(Message, "id", leaf_id)
+    rows = sql.fetchall(_sql(), [leaf, TURN_WINDOW - 1, leaf])
     path = [BranchMessage(sql.as_uuid(r[0]), sql.as_uuid(r[1]), r[2], r[3], sql.as_uuid(r[4])) for r in rows]
     if not path or path[-1].id != leaf_id or path[-1].role != Message.Role.USER:
         return None
@@ -138,16 +130,15 @@ def turn_load(*, message_id) -> Turn | None:
         if decision_id is not None and message.role == Message.Role.USER:
             state = json.loads(decision_state) if isinstance(decision_state, (str, bytes)) else decision_state
             decisions[message.id] = _DecisionState(state)
-    leaf = rows[-1]
+    last = rows[-1]
     return Turn(
         message=path[-1],
         path=path,
         decisions=decisions,
         truncated=path[0].parent_id is not None,
-        classified=bool(leaf[8]),
-        decided=leaf[6] is not None,
-        below_ending=any(m.role == Message.Role.NOTICE and row[7] is None for m, row in zip(path, rows, strict=True)),
-        beside_ending=bool(leaf[9]),
+        classified=bool(last[7]),
+        decided=last[6] is not None,
+        closed=bool(last[8]),
     )
 
 

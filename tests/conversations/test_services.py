@@ -225,3 +225,16 @@ def test_an_old_sqlite_without_returning_is_reported_by_the_system_check(monkeyp
     from django.db import connection
 
     assert [e.id for e in errors] == (["conversations.E001"] if connection.vendor == "sqlite" else [])
+
+
+def test_a_message_under_a_message_that_raced_the_ending_is_locked(user, settings):
+    """Issue 11.1: U5 was posted under U4 while U4's ending was landing; a child of U5 would
+    continue the ended branch without an edit."""
+    settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = ""
+    conv = conversation(user)
+    u4 = post(user, conv, "severe request")
+    u5 = post(user, conv, "racing the ending", parent=u4)
+    end_at(u4)
+    with pytest.raises(Locked):
+        post(user, conv, "continuing the ended branch", parent=u5)
+    assert services.assistant_reply_start(user_message_id=u5.id) is None

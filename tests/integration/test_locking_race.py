@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from conversations import services
+from conversations import closure, services
 from conversations.exceptions import Locked
 from conversations.models import Ending, Message
 from tests.factories import conversation, post
@@ -89,3 +89,32 @@ def test_a_reply_racing_an_ending_is_never_written_beside_the_notice(require_pos
             assert replied[1] is None
         else:
             assert ended[1] is None
+
+
+def test_messages_racing_an_ending_under_the_ended_turn_are_closed_with_it(require_postgres, user, settings):
+    """Issue 11.1's interleaving: U5 went under U4 before U4's ending; U6 under U5 races the
+    ending. Whichever wins, U4, U5 and U6 are closed afterwards: no child, no reply, ever."""
+    settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = ""
+    settings.CHAT_RATE_LIMIT = (10**9, 60)
+    for _ in range(ROUNDS // 4):
+        conv = conversation(user)
+        u4 = post(user, conv, "severe")
+        u5 = post(user, conv, "racing", parent=u4)
+        posted, ended = race(
+            lambda: services.message_post(
+                user=user, conversation_id=conv.id, content="racing too", client_id=uuid.uuid4(), parent_id=u5.id
+            ),
+            lambda: services.conversation_end(anchor_id=u4.id, reason="persistent_harm", statement="ended"),
+        )
+        assert ended[0] == "ok" and ended[1] is not None, ended
+        racing = [u4, u5]
+        if posted[0] == "ok":
+            racing.append(posted[1].message)
+        else:
+            assert isinstance(posted[1], Locked), posted
+        for message in racing:
+            with pytest.raises(Locked):
+                post(user, conv, "after the ending", parent=message)
+            assert services.assistant_reply_start(user_message_id=message.id) is None
+        assert closure.closed_among([m.id for m in racing]) == {m.id for m in racing}
+        assert not Message.objects.filter(parent__in=racing[1:]).exclude(role="user").exists()

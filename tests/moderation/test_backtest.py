@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from conversations.models import Message
 from moderation import backtest
 from moderation.models import Backtest
 from moderation.policy import PolicySettings
@@ -140,3 +141,18 @@ def test_a_backtest_runs_once_even_if_the_task_is_delivered_twice(chat_user, act
     run = Backtest.objects.create(policy_version=active_policy)
     assert policies.backtest_run(backtest_id=run.pk).status == "done"
     assert policies.backtest_run(backtest_id=run.pk) is None
+
+
+def test_a_message_sent_while_the_ending_landed_is_not_replayed_as_a_turn(chat_user):
+    """It was closed by the ending (conversations.closure) and never answered: a later draft
+    ending on it would be an ending of a turn that never happened."""
+    ending = build_ending(chat_user)
+    ended_turn = ending.notice.parent
+    racing = Message.objects.create(
+        conversation_id=ended_turn.conversation_id, parent=ended_turn, role="user", content=HARM
+    )
+    classify(racing, "cbrn", 3)
+    result = backtest.backtest(PolicySettings(warn_at=4, end_at=5))  # would end at turn 5
+    assert result.added == []
+    assert [c.ending_id for c in result.removed] == [str(ending.id)]
+    assert result.user_turns == 4

@@ -268,3 +268,20 @@ def test_the_case_page_takes_the_same_number_of_queries_for_2_or_20_branches(cli
     large = _case_queries(client, ending)
     assert small == large
     assert large <= 16
+
+
+def test_the_case_tree_marks_the_messages_the_ending_closed(chat_user, moderator):
+    """The console reads "closed" by the same rule as the post and the reply
+    (conversations.closure): a message sent under the ended turn while the ending landed."""
+    from moderation import selectors
+
+    ending = build_ending(chat_user)
+    ended_turn = ending.notice.parent
+    edit = post(chat_user, ending.conversation, CALM, parent=ended_turn.parent)
+    late = type(ended_turn).objects.create(
+        conversation_id=ended_turn.conversation_id, parent=ended_turn, role="user", content=CALM
+    )
+    rows = {row.message.id: row for row in selectors.case_detail(ending_id=ending.id, viewer=moderator).rows}
+    assert rows[late.id].closed
+    assert not rows[ended_turn.id].closed  # the ended turn was answered: by the notice
+    assert not rows[edit.id].closed  # an edit of the ended turn stays open

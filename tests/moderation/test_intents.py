@@ -1,4 +1,8 @@
-"""Intents of a user turn about the chat itself: asking to end it, and confirming. Pure."""
+"""Intents of a user turn about the chat itself: asking to end it, and confirming. Pure.
+
+Paraphrases as people type them, in every language the site speaks (EN, ES, FR, DE, IT, PT, NL,
+PL, TR), beside look-alikes that must never be taken for a request: how-to questions, negations,
+ending a life, other things that end or close."""
 
 from __future__ import annotations
 
@@ -6,111 +10,205 @@ import pytest
 
 from moderation.intents import asks_to_end, confirms
 
+REQUESTS_TO_END = [
+    "please end this chat",
+    "Close this conversation.",
+    "close this thread",
+    "Kill this chat",
+    "can we just stop here for good",
+    "let's stop here",
+    "I want to stop talking to you now!",
+    "end the conversation",
+    "Can we end the conversation now?",
+    "No, please end this chat",
+    "I'm done talking",
+    "I'm done with this chat",
+    "I don't want to talk anymore",
+    "put an end to this conversation",
+    "lock this conversation please",
+    "let's wrap this up here",
+    "ok that's enough, end it",
+    "Por favor, termina esta conversación",
+    "cierra este hilo",
+    "cierra el chat ya",
+    "terminemos aquí",
+    "dejémoslo aquí para siempre",
+    "Quiero dejar de hablar",
+    "ya no quiero hablar más",
+    "Termine cette conversation",
+    "Ferme le chat s’il te plaît",
+    "arrêtons-nous là",
+    "on arrête là pour de bon",
+    "Je veux arrêter de parler",
+    "je ne veux plus discuter",
+    "mets fin à cette conversation",
+    "clôture l'échange",
+    "Bitte beende das Gespräch",
+    "Ich möchte den Chat beenden",
+    "Schließ den Chat",
+    "brich das Gespräch ab",
+    "mach den Chat zu",
+    "lass uns hier aufhören",
+    "Ich will aufhören zu reden",
+    "chiudi questa chat",
+    "chiudiamo la conversazione",
+    "finiamola qui",
+    "voglio smettere di parlare",
+    "non voglio più parlare",
+    "encerra esta conversa",
+    "fecha o chat por favor",
+    "vamos parar por aqui",
+    "não quero mais conversar",
+    "beëindig dit gesprek",
+    "sluit de chat alsjeblieft",
+    "laten we hier stoppen",
+    "ik wil niet meer praten",
+    "zakończ tę rozmowę",
+    "zamknij ten czat",
+    "skończmy na tym",
+    "nie chcę już rozmawiać",
+    "bu sohbeti bitirelim",
+    "sohbeti kapat",
+    "konuşmayı sonlandırır mısın",
+    "sohbeti bitirmek istiyorum",
+    "artık konuşmak istemiyorum",
+    "burada bitirelim",
+    "ok bro end this chat pls",
+    "termina el chat please",
+    # earlier phrasings, still recognised
+    "I want to stop talking",
+    "end the conversation",
+    "cierra el chat",
+    "Termine cette conversation",
+    "Bitte beende das Gespräch",
+    "Schließ den Chat",
+]
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "please end this chat",
-        "Close this conversation.",
-        "I want to stop talking",
-        "I want to stop talking to you now!",
-        "end the conversation",
-        "Can we end the conversation now?",
-        "No, please end this chat",
-        "I'm done talking",
-        "I don't want to talk anymore",
-        "put an end to this conversation",
-        "Por favor, termina esta conversación",
-        "cierra el chat",
-        "Quiero dejar de hablar",
-        "Termine cette conversation",
-        "Ferme le chat s’il te plaît",
-        "Je veux arrêter de parler",
-        "mets fin à cette conversation",
-        "Bitte beende das Gespräch",
-        "Ich möchte den Chat beenden",
-        "Schließ den Chat",
-        "Ich will aufhören zu reden",
-    ],
-)
+NOT_REQUESTS_TO_END = [
+    "how do I end a for loop",
+    "The movie's ending was sad",
+    "I want to end my life",
+    "I want to end it all",
+    "end this chat, I want to kill myself",
+    "Je veux mettre fin à mes jours",
+    "Ich will mein Leben beenden",
+    "I want to stop talking about my ex",
+    "how do I close this conversation in Teams?",
+    "how to end a conversation politely",
+    "what happens if I end this chat?",
+    "why did you end the conversation",
+    "don't end this chat",
+    "No quiero terminar la conversación",
+    "Ne ferme pas le chat",
+    "bitte nicht das Gespräch beenden",
+    "kill the process and end the session",
+    "I need to close the chat widget on my website",
+    "let's stop here and recap what we learned",
+    "sohbeti kapatma",
+    "bu sohbeti bitirmeyelim",
+    "nie zamykaj tego czatu",
+    "non chiudere la chat",
+    "não feche a conversa",
+    "sluit de chat niet",
+    "Ich freue mich, den Chat zu nutzen",
+    "how do I end a conversation with a toxic friend",
+    "stop the bleeding",
+    "I want to kill my boss",
+    "quiero acabar con todo",
+    "farla finita",
+    "como cierro el chat en whatsapp?",
+    "wie beende ich einen chat in teams",
+    "we stoppen met roken",
+    "hoe sluit ik een gesprek af",
+    "",
+    "how do I close this conversation in Teams?",
+    "Je veux mettre fin à mes jours",
+]
+
+CONFIRMATIONS = [
+    "yes",
+    "Yes. I understand it's permanent. End it.",
+    "Sí, estoy seguro.",
+    "yes please",
+    "oui, d'accord",
+    "ja, ich bin sicher",
+    "sì, chiudila",
+    "sim, pode encerrar",
+    "ja, sluit maar",
+    "tak, zamknij",
+    "evet eminim",
+    "evet, kapat",
+    "yes 👍",
+    "Yes!",
+    "YES, end it",
+    "confirm",
+    "do it",
+    "end it",
+    "sí",
+    "Sí, termina",
+    "oui",
+    "ja",
+    "Jawohl!",
+    "ja bitte",
+    "Yes, close it permanently.",
+    "Yes, I'm sure, end it.",
+    "sí, ciérralo para siempre",
+    "oui, définitivement",
+    "Sì, sono sicuro, chiudi.",
+    "Sim, tenho certeza.",
+    "Ja, ik weet het zeker.",
+    "Tak, jestem pewien.",
+    "Evet, eminim. Kapat.",
+]
+
+NOT_CONFIRMATIONS = [
+    "no",
+    "wait",
+    "yes but first tell me a joke",
+    "yes end my life",
+    "yes?",
+    "not yet",
+    "Keep chatting",
+    "nah",
+    "no, keep going",
+    "hayır",
+    "nie",
+    "nee",
+    "maybe later",
+    "",
+    "No thanks",
+    "nein",
+    "non",
+    "maybe",
+    "no, non chiudere",
+    "não, espera",
+    "yes " * 20,
+    "yes, but can I keep the transcript?",
+]
+
+
+@pytest.mark.parametrize("text", REQUESTS_TO_END)
 def test_it_recognises_a_request_to_end_the_chat(text):
     assert asks_to_end(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "how do I end a for loop",
-        "The movie's ending was sad",
-        "I want to end my life",
-        "I want to end it all",
-        "end this chat, I want to kill myself",
-        "Je veux mettre fin à mes jours",
-        "Ich will mein Leben beenden",
-        "I want to stop talking about my ex",
-        "how do I close this conversation in Teams?",
-        "how to end a conversation politely",
-        "what happens if I end this chat?",
-        "why did you end the conversation",
-        "don't end this chat",
-        "No quiero terminar la conversación",
-        "Ne ferme pas le chat",
-        "bitte nicht das Gespräch beenden",
-        "kill the process and end the session",
-        "I need to close the chat widget on my website",
-    ],
-)
+@pytest.mark.parametrize("text", NOT_REQUESTS_TO_END)
 def test_it_ignores_text_that_is_not_a_request_to_end_the_chat(text):
     assert not asks_to_end(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "yes",
-        "Yes!",
-        "YES, end it",
-        "yes please",
-        "confirm",
-        "do it",
-        "end it",
-        "sí",
-        "Sí, termina",
-        "oui",
-        "Oui, d'accord",
-        "ja",
-        "Jawohl!",
-        "ja bitte",
-        "yes 👍",
-    ],
-)
+@pytest.mark.parametrize("text", CONFIRMATIONS)
 def test_it_recognises_a_confirmation(text):
     assert confirms(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "no",
-        "No thanks",
-        "wait",
-        "nein",
-        "non",
-        "maybe",
-        "not yet",
-        "yes but first tell me a joke",
-        "yes end my life",
-        "yes " * 20,
-    ],
-)
+@pytest.mark.parametrize("text", NOT_CONFIRMATIONS)
 def test_it_does_not_mistake_other_answers_for_a_confirmation(text):
     assert not confirms(text)
+    assert not asks_to_end(text)
 
 
-@pytest.mark.parametrize(
-    "text", ["Yes, close it permanently.", "Yes, I'm sure, end it.", "sí, ciérralo para siempre", "oui, définitivement"]
-)
-def test_a_sure_or_permanent_yes_confirms(text):
-    assert confirms(text)
+def test_the_end_button_text_both_asks_and_confirms():
+    """The chat page's "End this chat" button sends its label: after the confirmation question the
+    policy ends on a confirmation or a repeated request, so the button works either way."""
+    assert asks_to_end("End this chat")

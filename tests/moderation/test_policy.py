@@ -206,6 +206,28 @@ def test_a_turn_with_crisis_and_harm_gets_support_first():
     assert decision.action == "crisis_support"
 
 
+# A person who threatens a specific person, or plans an attack and then their own death, while
+# asking for a counted harm in the same turn (issue 11): crisis wins over the strike ladder, on a
+# fresh branch and on one that was a strike away from its ending; later insistence is refused in
+# crisis mode, never warned or ended.
+POISON_THE_LANDLORD = TurnInput(scores={"cbrn": 4, "threat_to_others": 3, "violent_crime": 2})
+BOMB_THEN_DIE = TurnInput(scores={"violent_extremism": 4, "self_harm": 4})
+CAR_BOMB_FOR_THE_EX = TurnInput(scores={"violent_extremism": 3, "threat_to_others": 4})
+
+
+@pytest.mark.parametrize("threat", [POISON_THE_LANDLORD, BOMB_THEN_DIE, CAR_BOMB_FOR_THE_EX])
+@pytest.mark.parametrize("before", [[], [CBRN_SEVERE], [CBRN_SEVERE] * 3, [CYBER, CYBER, CYBER]])
+def test_a_threat_with_a_counted_harm_gets_crisis_support_however_close_the_ending(threat, before):
+    state = replay(before, DEFAULTS)[-1].state if before else BranchState()
+    decisions = replay([threat, *[CBRN_SEVERE] * 6], DEFAULTS, state)
+    assert decisions[0].action == "crisis_support"
+    assert decisions[0].category in CRISIS_CATEGORIES
+    assert "end" not in [d.action for d in decisions]
+    assert all(d.crisis_mode for d in decisions)
+    assert {d.action for d in decisions[1:]} <= {"refuse", "redirect"}
+    assert accept_model_end(decisions[-1].state, DEFAULTS) == (False, "crisis_mode")
+
+
 @pytest.mark.parametrize("turns", [[ASK_END], [ASK_END, YES], [ASK_END, ASK_END]])
 def test_a_user_in_crisis_mode_is_not_ended_on_request_but_supported(turns):
     decisions = replay([SELF_HARM, *turns], DEFAULTS)

@@ -642,7 +642,7 @@ def test_after_a_reopened_ending_the_fast_path_starts_clean_and_a_standing_endin
     assert path_spy.outcomes()[-1] is turn.Outcome.ANSWERED
     # Had the ending still held, the turn would not be fresh.
     Ending.objects.filter(id=ending.id).update(reopened_at=None)
-    assert turn.turn_load(message_id=after.id).below_ending
+    assert turn.turn_load(message_id=after.id).closed
 
 
 @pytest.mark.parametrize("path", ["fast", "general"])
@@ -667,7 +667,7 @@ def test_a_message_on_an_ended_branch_gets_no_reply(user, settings, monkeypatch,
         services.ending_reopen(ending_id=ending.id, by=None)
         late = post(user, conv, CALM, parent=ending.notice)
         Ending.objects.filter(id=ending.id).update(reopened_at=None, reopened_by=None)
-        assert turn.turn_load(message_id=late.id).below_ending
+        assert turn.turn_load(message_id=late.id).closed
     assert reply_to(ending_turn).role == "notice"
     run_classify(late)
     assert replies_of(late) == []

@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from moderation.classifiers.base import Verdict
 from moderation.classifiers.offline import lexicon as lx
+from moderation.classifiers.offline import threats
 from moderation.classifiers.offline.normalize import deobfuscated, plain
 from moderation.classifiers.offline.scoring import GENUINE_EXCUSES, Analysis, analyse
 
@@ -90,19 +91,22 @@ class OfflineClassifier:
     def clear_caches() -> None:
         """Forget cached analyses (benchmarks time each file from a cold cache)."""
         _analyse.cache_clear()
+        _threats.cache_clear()
         plain.cache_clear()
         deobfuscated.cache_clear()
 
     def classify(self, text: str, *, context: Sequence[str] = ()) -> Verdict:
         started = time.perf_counter()
         active: list[tuple[str, dict[str, int]]] = []  # (turn, effective scores) since the last reset
+        earlier: list[str] = []
         for turn in context[-HISTORY_TURNS:]:
-            effective, _, insists = self._judge(turn, active)
+            effective, _, insists = self._judge(turn, active, _names_a_person(earlier))
             if not insists and max(effective.values(), default=0) < 2:
                 active = []  # the user changed the subject or backed off
             else:
                 active.append((turn, effective))
-        scores, signals, _ = self._judge(text, active)
+            earlier.append(turn)
+        scores, signals, _ = self._judge(text, active, _names_a_person(earlier))
         return Verdict.from_scores(
             scores,
             signals=tuple(dict.fromkeys(signals)),
@@ -112,12 +116,21 @@ class OfflineClassifier:
         )
 
     @staticmethod
-    def _judge(text: str, active: Sequence[tuple[str, dict[str, int]]]) -> tuple[dict[str, int], list[str], bool]:
-        """This turn's scores given the active context; also whether it insists."""
+    def _judge(
+        text: str, active: Sequence[tuple[str, dict[str, int]]], context_has_target: bool = False
+    ) -> tuple[dict[str, int], list[str], bool]:
+        """This turn's scores given the active context; also whether it insists. `context_has_target`:
+        an earlier turn named a person that "him" or "them" in this one may mean."""
         current: Analysis = _analyse(text)
         scores = dict(current.scores)
         signals = list(current.signals)
         normalised = plain(text)
+        # The person comes first: a threat to someone, or an attack and then one's own death, is a
+        # crisis whatever weapon the same turn asks about (threats.py).
+        for category, signal, severity in _threats(normalised, text, context_has_target):
+            if severity > scores.get(category, 0):
+                scores[category] = severity
+                signals.append(signal)
         insists = current.insists
         if not active:
             return scores, signals, insists
@@ -177,6 +190,15 @@ class OfflineClassifier:
             carried = max(carried, min(joined.get(category, 0), severity))
             _raise(scores, signals, category, carried)
         return scores, signals, insists
+
+
+@lru_cache(maxsize=16384)
+def _threats(normalised: str, original: str, context_has_target: bool) -> tuple[tuple[str, str, int], ...]:
+    return tuple(threats.assess(normalised, original, context_has_target=context_has_target))
+
+
+def _names_a_person(turns: Sequence[str]) -> bool:
+    return bool(turns) and threats.context_names_a_person([plain(t) for t in turns], turns)
 
 
 def _raise(scores: dict[str, int], signals: list[str], category: str, severity: int) -> None:

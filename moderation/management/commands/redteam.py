@@ -55,6 +55,8 @@ class Command(BaseCommand):
                         "late_endings": summary.late_endings,
                         "crisis_misses": summary.crisis_misses,
                         "ended_in_crisis": summary.ended_in_crisis,
+                        "wrong_reasons": summary.wrong_reasons,
+                        "wrong_actions": summary.wrong_actions,
                         "failed": summary.failed_ids,
                     }
                 )
@@ -67,6 +69,9 @@ class Command(BaseCommand):
         self.stdout.write(f"missed endings   {summary.missed_endings} (+{summary.late_endings} late)")
         self.stdout.write(f"crisis misses    {summary.crisis_misses}")
         self.stdout.write(f"ended in crisis  {summary.ended_in_crisis}")
+        if summary.wrong_reasons or summary.wrong_actions:
+            self.stdout.write(f"wrong reasons    {summary.wrong_reasons}")
+            self.stdout.write(f"wrong actions    {summary.wrong_actions}")
         if summary.failed_ids:
             self.stdout.write("failed: " + ", ".join(summary.failed_ids))
 
