@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from conversations import regions, selectors, services
 from conversations.exceptions import ChatError, Invalid
 from conversations.middleware import SESSION_LANGUAGE_KEY
+from conversations.responders import texts
 
 API_PAGE_SIZE = 50
 SIDEBAR_SIZE = 100
@@ -164,10 +165,12 @@ def _page_context(request: HttpRequest, conversation) -> dict:
         "conversations": conversations,
         "state": selectors.conversation_state(conversation=conversation) if conversation else None,
         "limits": {"max_chars": settings.CHAT_MAX_MESSAGE_CHARS},
+        "retention_days": settings.CHAT_DELETED_RETENTION_DAYS,
         "page_settings": {
             "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
             "language": translation.get_language(),
             "regions": regions.hints(request.headers.get("Accept-Language", ""), translation.get_language()),
+            "confirm_answers": texts.confirm_end_answers(),
         },
     }
 
