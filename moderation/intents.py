@@ -1,4 +1,5 @@
-"""What a user turn asks of the chat itself, in English, Spanish, French and German. Pure.
+"""What a user turn asks of the chat itself, in English, Spanish, French and German (and the
+confirmations of the chat page's buttons in Italian, Portuguese, Dutch, Polish and Turkish). Pure.
 
 - `asks_to_end(text)`: the user asks to end or close *this chat* ("please end this chat",
   "cierra el chat", "je veux arrêter de parler", "bitte das Gespräch beenden").
@@ -100,7 +101,11 @@ _AFFIRMATIVE = frozenset(
     "yes yeah yea yep yup ya y sure confirm confirmed confirmo confirmado confirme confirmer "
     "ok okay okey si claro vale oui ouais ja jawohl jap jep genau klar bestatigt bestatige "
     "end close terminate finish termina terminala terminar cierra cierralo termine terminer ferme fermer "
-    "beende beenden schliess schliesse schliessen do".split()
+    "beende beenden schliess schliesse schliessen do "
+    # Italian, Portuguese, Dutch, Polish, Turkish: what the chat page's "End this chat" button sends
+    # in those languages ("Sì, termina questa chat", "Sim, encerra esta conversa", "Ja, beëindig dit
+    # gesprek", "Tak, zakończ tę rozmowę", "Evet, bu sohbeti bitir") and the typed "sì/sim/tak/evet".
+    "chiudi sim encerra encerrar beeindig beeindigen tak zakoncz evet bitir sonlandir".split()
 )
 _FILLER = frozenset(
     "please pls plz it this that the chat conversation convo now i i'm im am want to just go ahead "
@@ -110,7 +115,8 @@ _FILLER = frozenset(
     "endgultig dauerhaft sicher fur immer "
     "por favor la el esta conversacion de acuerdo lo "
     "s'il te vous plait d'accord la cette conversation fin c'est bon "
-    "bitte den das dieses gesprach chat jetzt danke".split()
+    "bitte den das dieses gesprach chat jetzt danke "
+    "questa conversazione esta conversa dit deze gesprek te rozmowe czat bu sohbeti".split()
 )
 _MAX_CONFIRMATION_WORDS = 10
 
