@@ -74,7 +74,7 @@ function decorateCode(code, complete) {
   copy.className = "copy-code";
   copy.dataset.testid = "copy-code";
   copy.textContent = _("Copy");
-  copy.addEventListener("click", () => copyText(code.textContent, copy));
+  copy.addEventListener("click", () => copyText(code.textContent.replace(/\n$/, ""), copy));
   head.append(label, copy);
   pre.replaceWith(block);
   block.append(head, pre);
