@@ -300,6 +300,7 @@ def test_crisis_resources_appear_once_as_a_card_after_the_opening_with_tappable_
     # Ordered by the user's region: Germany's service first.
     assert card.locator("li").first.get_attribute("data-region") == "Germany"
     if look.startswith("desktop"):
+        reply.evaluate("node => node.scrollIntoView({block: 'start'})")
         screenshot(page, "screenshot-crisis.png")
     assert page.js_errors == []
 
