@@ -112,6 +112,14 @@ def test_a_deleted_chat_is_gone_for_its_owner_everywhere(user, owner_client):
     assert owner_client.delete(f"/api/conversations/{conv.id}/").status_code == 404  # a second delete
 
 
+def test_the_ending_page_of_a_deleted_chat_is_gone_for_its_owner(user, owner_client):
+    conv = conversation(user)
+    ending = end(post(user, conv, "end it"))
+    assert owner_client.get(f"/endings/{ending.id}/").status_code == 200
+    services.conversation_delete(user=user, conversation_id=conv.id)
+    assert owner_client.get(f"/endings/{ending.id}/").status_code == 404
+
+
 def test_deleting_someone_elses_chat_answers_like_a_missing_one_and_writes_nothing(user, other_user):
     conv = conversation(user)
     with pytest.raises(NotFound):
