@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve worker test test-fast lint format bench bench-quick soak screenshot clean
+.PHONY: help run serve worker test test-fast lint format bench bench-quick soak screenshot messages clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,8 +65,15 @@ bench: $(VENV)/.installed-dev ## Benchmarks on the distributed stack; writes doc
 bench-quick: $(VENV)/.installed-dev ## A shorter bench (about 2 minutes); writes docs/benchmarks.md
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
-screenshot: $(VENV)/.installed-dev ## Refresh docs/screenshot-chat.png from the browser test
+screenshot: $(VENV)/.installed-dev ## Refresh the README's pictures (docs/screenshot-*.png) from the browser tests
 	CHATSITE_SCREENSHOT=$(CURDIR)/docs/screenshot-chat.png $(PY) -m pytest tests/browser/test_chat.py -k "edit_switch" -q
+	CHATSITE_SCREENSHOT_DIR=$(CURDIR)/docs $(PY) -m pytest tests/browser/test_chat_ui.py -q \
+		-k "markdown_safely or crisis_resources_appear or end_confirmation_offers"
+
+messages: $(VENV)/.installed-dev ## Rebuild the translation catalogues in locale/ (needs gettext: apt-get install gettext)
+	$(PY) manage.py makemessages --all --ignore=.venv --ignore=var --ignore="static/conversations/vendor/*" --ignore="tests/*" --ignore="bench/*"
+	$(PY) manage.py makemessages --all -d djangojs --ignore=.venv --ignore=var --ignore="static/conversations/vendor/*" --ignore="tests/*" --ignore="static/moderation/*"
+	$(PY) manage.py compilemessages --ignore=.venv
 
 soak: $(VENV)/.installed-dev ## Ten minutes of mixed load; memory, sockets and Redis keys must plateau (docs/soak.md)
 	$(PY) scripts/soak.py $(SOAK_ARGS)

@@ -45,9 +45,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "chatsite.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "conversations.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -130,9 +132,11 @@ CELERY_TASK_ROUTES = {
     "moderation.tasks.reply_to_message": {"queue": "reply"},
     "moderation.tasks.run_backtest": {"queue": "classify"},
     "moderation.tasks.sweep_unanswered": {"queue": "classify"},
+    "conversations.tasks.purge_deleted_conversations": {"queue": "classify"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-unanswered": {"task": "moderation.tasks.sweep_unanswered", "schedule": 60.0},
+    "purge-deleted-conversations": {"task": "conversations.tasks.purge_deleted_conversations", "schedule": 3600.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -155,7 +159,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-LANGUAGE_CODE = "en-us"
+# The languages of the chat (DESIGN: the user's setting, else Accept-Language). The console stays
+# English. Catalogues live in locale/ (the .mo files are committed; `make messages` rebuilds them).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("pt", "Português"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("tr", "Türkçe"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -207,6 +225,8 @@ CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
 CHAT_RATE_LIMIT = env_rate("CHAT_RATE_LIMIT", "30/60")
 LOGIN_RATE_LIMIT = env_rate("LOGIN_RATE_LIMIT", "10/300")
 SIGNUP_RATE_LIMIT = env_rate("SIGNUP_RATE_LIMIT", "20/3600")
+# A deleted conversation stays visible to moderators this many days, then is purged (services).
+CHAT_DELETED_RETENTION_DAYS = env_int("CHAT_DELETED_RETENTION_DAYS", 30)
 
 # The one hook from conversations to moderation (DESIGN 1): called on commit with the new user
 # message's id.

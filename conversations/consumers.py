@@ -153,6 +153,11 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def chat_event(self, event: dict) -> None:
         await self.send(text_data=event["text"])
 
+    async def chat_closing(self, event: dict) -> None:
+        """The conversation is gone for its owner (deleted): tell the page, then close."""
+        await self.send(text_data=event["text"])
+        await self.close(code=event.get("code", CLOSE_NOT_FOUND))
+
     async def user_event(self, event: dict) -> None:
         if event.get("event") == "session.ended":
             session = self.scope.get("session")

@@ -79,3 +79,20 @@ def send_to_user(user_id, event_type: str, **payload) -> None:
         _group_send(layer, f"user.{user_id}", {"type": "user.event", "event": event_type, **payload})
     except Exception:
         log.warning("user event %s for user %s not delivered", event_type, user_id, exc_info=True)
+
+
+def publish_closing_on_commit(conversation_id, event_type: str, close_code: int = 4404, **payload) -> None:
+    """Like `publish_on_commit`, and every socket of the conversation then closes with
+    `close_code` (the conversation is gone for its owner)."""
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = {"type": "chat.closing", "text": frame(event_type, conversation_id, **payload), "code": close_code}
+        try:
+            _group_send(layer, group_name(conversation_id), message)
+        except Exception:
+            log.warning("event %s for conversation %s not delivered", event_type, conversation_id, exc_info=True)
+
+    transaction.on_commit(send)

@@ -16,6 +16,9 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     active_leaf = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when the owner deletes the conversation: gone for them at once (list, pages, API,
+    # sockets), kept for moderators until `conversation_purge_deleted` (see services).
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "-updated_at"])]
@@ -91,6 +94,8 @@ class Ending(models.Model):
     reason = models.CharField(max_length=32, choices=Reason.choices)
     category = models.CharField(max_length=32, blank=True)
     statement = models.TextField()
+    # The language the statement was written in (a code of settings.LANGUAGES).
+    language = models.CharField(max_length=16, blank=True, default="")
     policy_version = models.PositiveIntegerField(null=True, blank=True)
     strike_trace = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -109,3 +114,17 @@ class Ending(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.reopened_at is None
+
+
+class UserPreference(models.Model):
+    """A person's chat settings. `language` is their explicit choice (blank: follow the browser);
+    `browser_language` is the language their browser last asked for (Accept-Language), so that
+    replies written by a worker, outside any request, are in the language the person reads."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_preference")
+    language = models.CharField(max_length=16, blank=True, default="")
+    browser_language = models.CharField(max_length=16, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Preferences of user {self.user_id}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import get_supported_language_variant
 
 from conversations.exceptions import NotFound
-from conversations.models import Conversation, Ending, Message
+from conversations.models import Conversation, Ending, Message, UserPreference
 
 
 def parse_uuid(value: object) -> uuid.UUID:
@@ -24,13 +26,53 @@ def conversation_get_for_user(*, user, conversation_id: object) -> Conversation:
         raise NotFound()
     conversation_uuid = parse_uuid(conversation_id)
     try:
-        return Conversation.objects.get(id=conversation_uuid, owner_id=user.pk)
+        return Conversation.objects.get(id=conversation_uuid, owner_id=user.pk, deleted_at__isnull=True)
     except Conversation.DoesNotExist:
         raise NotFound() from None
 
 
-def conversation_list_for_user(*, user) -> QuerySet[Conversation]:
-    return Conversation.objects.filter(owner_id=user.pk).order_by("-updated_at", "-created_at")
+def conversation_list_for_user(*, user, query: str = "") -> QuerySet[Conversation]:
+    """The user's conversations (not deleted), newest first, titles containing `query` when given,
+    each annotated with `ended` (its active leaf is the notice of an ending that holds) and
+    `reopened` (a moderator reopened one of its endings)."""
+    conversations = Conversation.objects.filter(owner_id=user.pk, deleted_at__isnull=True)
+    if query.strip():
+        conversations = conversations.filter(title__icontains=query.strip())
+    return conversations.annotate(
+        ended=Exists(holding_endings().filter(notice_id=OuterRef("active_leaf_id"))),
+        reopened=Exists(Ending.objects.filter(conversation_id=OuterRef("pk"), reopened_at__isnull=False)),
+    ).order_by("-updated_at", "-created_at")
+
+
+# --- Languages -------------------------------------------------------------------------------
+
+
+def language_supported(code: object) -> str | None:
+    """The code of settings.LANGUAGES that `code` names ("pt-BR" -> "pt"), or None."""
+    if not isinstance(code, str) or not code or len(code) > 16:
+        return None
+    try:
+        return get_supported_language_variant(code.strip().lower())
+    except LookupError:
+        return None
+
+
+def preference_of(*, user) -> UserPreference | None:
+    return UserPreference.objects.filter(user_id=user.pk).first()
+
+
+def conversation_language(conversation_id) -> str:
+    """The language its owner reads: their setting, else what their browser last asked for, else
+    the site's default. One query; for workers, which answer outside any request."""
+    row = (
+        UserPreference.objects.filter(user_id=Conversation.objects.filter(id=conversation_id).values("owner_id")[:1])
+        .values_list("language", "browser_language")
+        .first()
+    )
+    for code in row or ():
+        if language_supported(code):
+            return language_supported(code)
+    return settings.LANGUAGE_CODE
 
 
 def message_payload(message: Message) -> dict:
@@ -54,6 +96,7 @@ def ending_payload(ending: Ending) -> dict:
         "reason": ending.reason,
         "category": ending.category or None,
         "statement": ending.statement,
+        "language": ending.language or None,
         "created_at": ending.created_at.isoformat(),
         "reopened_at": ending.reopened_at.isoformat() if ending.reopened_at else None,
     }
@@ -90,3 +133,8 @@ def branch_of(message: Message) -> list[Message]:
         "id", "parent_id", "role", "content", "status", "action", "created_at", "conversation_id"
     )
     return branch_path(messages, message.id)
+
+
+def holding_endings():
+    """Endings that still hold (not reopened by a moderator)."""
+    return Ending.objects.filter(reopened_at__isnull=True)

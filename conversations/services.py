@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
@@ -20,8 +21,8 @@ from django.utils.module_loading import import_string
 
 from conversations import closure, events, ratelimit, sql
 from conversations.exceptions import Invalid, Locked, NotFound, RateLimited, TooLong
-from conversations.models import Conversation, Ending, Message
-from conversations.selectors import ending_payload, message_payload, parse_uuid
+from conversations.models import Conversation, Ending, Message, UserPreference
+from conversations.selectors import ending_payload, language_supported, message_payload, parse_uuid
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,13 @@ def _lock_conversation_of(message_id, role: str | None = None) -> Conversation |
 
 def _conversation_lock_for_post(conversation_id, user, message: Message) -> bool:
     """Lock `user`'s conversation and make `message` (not yet inserted) its active leaf, and its
-    first line the title of an untitled conversation. False when there is no such conversation."""
+    first line the title of an untitled conversation. False when there is no such conversation
+    (missing, someone else's, or deleted: a deleted chat takes no message, like a missing one)."""
     title = " ".join(message.content.split())[:TITLE_CHARS]
     row = sql.fetchone(
         f"""UPDATE {Conversation._meta.db_table}
             SET active_leaf_id = %s, updated_at = %s, title = CASE WHEN title = '' THEN %s ELSE title END
-            WHERE id = %s AND owner_id = %s RETURNING id""",  # noqa: S608 (names from model metadata, values as parameters)
+            WHERE id = %s AND owner_id = %s AND deleted_at IS NULL RETURNING id""",  # noqa: S608 (names from model metadata, values as parameters)
         [
             sql.param(Conversation, "active_leaf_id", message.id),
             sql.param(Conversation, "updated_at", timezone.now()),
@@ -198,9 +200,7 @@ def conversation_set_active_leaf(*, user, conversation_id, leaf_id) -> Conversat
     """Remember which branch the user looks at, so a reload shows the same one."""
     leaf_uuid = parse_uuid(leaf_id)
     with transaction.atomic():
-        conversation = _lock_conversation(parse_uuid(conversation_id))
-        if conversation.owner_id != user.pk:
-            raise NotFound()
+        conversation = _lock_owned_conversation(user, conversation_id)
         if not Message.objects.filter(id=leaf_uuid, conversation=conversation).exists():
             raise NotFound("No such message in this conversation.")
         conversation.active_leaf_id = leaf_uuid
@@ -208,18 +208,100 @@ def conversation_set_active_leaf(*, user, conversation_id, leaf_id) -> Conversat
     return conversation
 
 
+def _lock_owned_conversation(user, conversation_id) -> Conversation:
+    """Lock one of `user`'s conversations that is not deleted; NotFound for anything else."""
+    conversation = _lock_conversation(parse_uuid(conversation_id))
+    if conversation.owner_id != user.pk or conversation.deleted_at is not None:
+        raise NotFound()
+    return conversation
+
+
 def conversation_rename(*, user, conversation_id, title: object) -> Conversation:
+    """Rename one of `user`'s conversations; `conversation.renamed` on commit (every open tab's
+    list and title follow). Renaming to the same title writes nothing."""
     if not isinstance(title, str) or not title.strip():
         raise Invalid("The title must be non-empty text.")
     if len(title) > 200:
         raise TooLong("The title is limited to 200 characters.")
+    title = " ".join(title.split())
     with transaction.atomic():
-        conversation = _lock_conversation(parse_uuid(conversation_id))
-        if conversation.owner_id != user.pk:
-            raise NotFound()
-        conversation.title = title.strip()
-        conversation.save(update_fields=["title", "updated_at"])
+        conversation = _lock_owned_conversation(user, conversation_id)
+        if conversation.title != title:
+            conversation.title = title
+            conversation.save(update_fields=["title", "updated_at"])
+            events.publish_on_commit(conversation.id, "conversation.renamed", title=title)
     return conversation
+
+
+def conversation_delete(*, user, conversation_id) -> Conversation:
+    """Delete one of `user`'s conversations for them: a soft delete (`deleted_at`). From the
+    commit on it is gone for its owner: not listed, its page, API and socket answer not found, and
+    `conversation.deleted` closes its open sockets. Moderators keep it (with its endings, reports
+    and reviews) for CHAT_DELETED_RETENTION_DAYS; then `conversation_purge_deleted` removes it.
+    A second delete answers NotFound, like any missing conversation, and writes nothing."""
+    with transaction.atomic():
+        conversation = _lock_owned_conversation(user, conversation_id)
+        conversation.deleted_at = timezone.now()
+        conversation.save(update_fields=["deleted_at"])
+        events.publish_closing_on_commit(conversation.id, "conversation.deleted")
+    return conversation
+
+
+@dataclass(frozen=True)
+class Purged:
+    deleted: int  # conversations removed with their messages
+    erased: int  # conversations with an ending: their text erased, the moderation record kept
+
+
+def conversation_purge_deleted(*, now=None) -> Purged:
+    """Purge conversations deleted more than CHAT_DELETED_RETENTION_DAYS ago. A conversation with
+    no ending is removed with everything below it. One with an ending keeps its rows, because
+    moderation's reviews and audit events are append-only and point at them, but loses its title
+    and every message's text (the statement of reasons, the service's own words, stays).
+    Idempotent: a second run finds nothing left to do."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CHAT_DELETED_RETENTION_DAYS)
+    expired = Conversation.objects.filter(deleted_at__lt=cutoff)
+    with transaction.atomic():
+        ended = set(expired.filter(endings__isnull=False).values_list("id", flat=True))
+        with_text = set(
+            Message.objects.filter(conversation_id__in=ended)
+            .exclude(content="")
+            .values_list("conversation_id", flat=True)
+        ) | set(Conversation.objects.filter(id__in=ended).exclude(title="").values_list("id", flat=True))
+        Message.objects.filter(conversation_id__in=with_text).exclude(content="").update(content="")
+        Conversation.objects.filter(id__in=with_text).exclude(title="").update(title="")
+        doomed = list(expired.exclude(id__in=ended).values_list("id", flat=True))
+        Conversation.objects.filter(id__in=doomed).delete()
+    log.info("purge: %s conversations deleted, %s erased", len(doomed), len(with_text))
+    return Purged(deleted=len(doomed), erased=len(with_text))
+
+
+def preference_set_language(*, user, language: object) -> UserPreference:
+    """Set the language `user` reads the chat in; "" follows the browser again."""
+    code = "" if language in ("", None) else language_supported(language)
+    if code is None:
+        raise Invalid("Unknown language.")
+    with transaction.atomic():
+        preference, _ = UserPreference.objects.select_for_update().get_or_create(user_id=user.pk)
+        if preference.language != code:
+            preference.language = code
+            preference.save(update_fields=["language", "updated_at"])
+    return preference
+
+
+def preference_note_browser_language(*, user, language: object) -> None:
+    """Remember the language the user's browser asks for (Accept-Language), for the replies and
+    statements that workers write outside any request. Writes only when it changed."""
+    code = language_supported(language)
+    if code is None:
+        return
+    if UserPreference.objects.filter(user_id=user.pk, browser_language=code).exists():
+        return
+    with transaction.atomic():
+        preference, _ = UserPreference.objects.select_for_update().get_or_create(user_id=user.pk)
+        if preference.browser_language != code:
+            preference.browser_language = code
+            preference.save(update_fields=["browser_language", "updated_at"])
 
 
 # --- The assistant's side -------------------------------------------------------------------
@@ -398,6 +480,7 @@ def conversation_end(
     policy_version: int | None = None,
     strike_trace: list | None = None,
     on_created=None,
+    language: str = "",
 ) -> Ending | None:
     """End the branch at `anchor_id`: append a `notice` (the statement of reasons) as the anchor's
     reply and lock it. Holds the conversation row lock, so a racing message post lands before the
@@ -410,7 +493,8 @@ def conversation_end(
     Idempotent: if the anchor already has a reply (a notice from an earlier run, or an assistant
     reply), nothing is written and the existing ending (or None) is returned. An anchor that is
     closed already (by an ending above it) gets no second ending: None. `on_created(ending)` runs
-    inside the same transaction (moderation writes its audit row there).
+    inside the same transaction (moderation writes its audit row there). `language` is the
+    language `statement` is written in (stored with it).
     """
     if reason not in Ending.Reason.values:
         raise Invalid(f"Unknown ending reason {reason!r}.")
@@ -442,6 +526,7 @@ def conversation_end(
             statement=statement,
             policy_version=policy_version,
             strike_trace=strike_trace or [],
+            language=language or "",
         )
         conversation.active_leaf = notice
         conversation.save(update_fields=["active_leaf", "updated_at"])

@@ -6,28 +6,38 @@ import json
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from conversations import selectors, services
+from conversations import regions, selectors, services
 from conversations.exceptions import ChatError, Invalid
+from conversations.middleware import SESSION_LANGUAGE_KEY
+from conversations.responders import texts
 
 API_PAGE_SIZE = 50
 SIDEBAR_SIZE = 100
+MAX_QUERY_CHARS = 200
 
 
 def _conversation_summary(conversation) -> dict:
-    return {
+    summary = {
         "id": str(conversation.id),
         "title": conversation.title,
         "created_at": conversation.created_at.isoformat(),
         "updated_at": conversation.updated_at.isoformat(),
         "url": reverse("conversation", args=[conversation.id]),
     }
+    if hasattr(conversation, "ended"):
+        summary["ended"] = conversation.ended
+        summary["reopened"] = conversation.reopened
+    return summary
 
 
 def _error_response(error: ChatError) -> JsonResponse:
@@ -75,7 +85,10 @@ def api_conversations(request: HttpRequest) -> JsonResponse:
             raise Invalid("title must be text of at most 200 characters.")
         conversation = services.conversation_create(owner=request.user, title=title)
         return JsonResponse(_conversation_summary(conversation), status=201)
-    paginator = Paginator(selectors.conversation_list_for_user(user=request.user), API_PAGE_SIZE)
+    query = request.GET.get("q", "")
+    if len(query) > MAX_QUERY_CHARS:
+        raise Invalid(f"q is limited to {MAX_QUERY_CHARS} characters.")
+    paginator = Paginator(selectors.conversation_list_for_user(user=request.user, query=query), API_PAGE_SIZE)
     try:
         page = paginator.page(int(request.GET.get("page", 1)))
     except (ValueError, EmptyPage, PageNotAnInteger):
@@ -91,9 +104,12 @@ def api_conversations(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_http_methods(["GET", "PATCH"])
+@require_http_methods(["GET", "PATCH", "DELETE"])
 @api_view
 def api_conversation(request: HttpRequest, conversation_id) -> JsonResponse:
+    if request.method == "DELETE":
+        services.conversation_delete(user=request.user, conversation_id=conversation_id)
+        return HttpResponse(status=204)
     if request.method == "PATCH":
         body = _json_body(request)
         if "active_leaf_id" in body:
@@ -111,6 +127,8 @@ def api_conversation(request: HttpRequest, conversation_id) -> JsonResponse:
 def api_messages(request: HttpRequest, conversation_id) -> JsonResponse:
     """Send a message over HTTP (same rules as the websocket `message.send`)."""
     body = _json_body(request)
+    # A deleted conversation is gone for its owner (message_post itself does not look).
+    selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
     posted = services.message_post(
         user=request.user,
         conversation_id=conversation_id,
@@ -139,13 +157,48 @@ def conversation_page(request: HttpRequest, conversation_id):
 
 
 def _page_context(request: HttpRequest, conversation) -> dict:
+    browser_language = translation.get_language_from_request(request)
+    services.preference_note_browser_language(user=request.user, language=browser_language)
     conversations = list(selectors.conversation_list_for_user(user=request.user)[:SIDEBAR_SIZE])
     return {
         "conversation": conversation,
         "conversations": conversations,
         "state": selectors.conversation_state(conversation=conversation) if conversation else None,
         "limits": {"max_chars": settings.CHAT_MAX_MESSAGE_CHARS},
+        "retention_days": settings.CHAT_DELETED_RETENTION_DAYS,
+        "page_settings": {
+            "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+            "language": translation.get_language(),
+            "regions": regions.hints(request.headers.get("Accept-Language", ""), translation.get_language()),
+            "confirm_answers": texts.confirm_end_answers(),
+        },
     }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest):
+    """The person's chat settings: the language of the chat (else their browser's)."""
+    preference = selectors.preference_of(user=request.user)
+    if request.method == "POST":
+        try:
+            preference = services.preference_set_language(user=request.user, language=request.POST.get("language"))
+        except ChatError:
+            messages.error(request, _("Please choose one of the languages in the list."))
+            return redirect("settings")
+        if preference.language:
+            request.session[SESSION_LANGUAGE_KEY] = preference.language
+            translation.activate(preference.language)
+        else:
+            request.session.pop(SESSION_LANGUAGE_KEY, None)
+            translation.activate(translation.get_language_from_request(request))
+        messages.success(request, _("Your settings are saved."))
+        return redirect("settings")
+    return render(
+        request,
+        "conversations/settings.html",
+        {"languages": settings.LANGUAGES, "current": preference.language if preference else ""},
+    )
 
 
 @login_required

@@ -479,8 +479,8 @@ _FILLER = frozenset(
     sono sicuro sicura capisco ho capito lo so e definitivo per sempre grazie favore questa conversazione
     tenho certeza certeza com entendo entendi eu sei e definitivo para sempre obrigado obrigada favor essa
     conversa
-    ik weet het begrijp begrepen definitief voorgoed dank je dankjewel graag alsjeblieft deze chat gesprek maar
-    jestem pewien pewna rozumiem wiem to na zawsze ostatecznie dzieki dziekuje prosze ta rozmowe rozmowa
+    ik weet het begrijp begrepen definitief voorgoed dank je dankjewel graag alsjeblieft deze dit chat gesprek maar
+    jestem pewien pewna rozumiem wiem to na zawsze ostatecznie dzieki dziekuje prosze ta te ten rozmowe rozmowa czat
     eminim anladim biliyorum kalici kesinlikle tesekkurler lutfen bu sohbeti sohbet
     """.split()
 )

@@ -61,7 +61,8 @@ URGENCY_DONE = 0
 
 
 def ending_get_for_owner(*, user, ending_id: object) -> Ending:
-    """The ending if `user` owns its conversation; NotFound for missing, malformed and foreign ids."""
+    """The ending if `user` owns its conversation (not deleted); NotFound for missing, malformed and
+    foreign ids, and for the endings of a deleted conversation."""
     if not getattr(user, "is_authenticated", False):
         raise NotFound()
     try:
@@ -69,7 +70,9 @@ def ending_get_for_owner(*, user, ending_id: object) -> Ending:
     except (TypeError, ValueError, AttributeError):
         raise NotFound() from None
     ending = (
-        Ending.objects.select_related("conversation").filter(id=ending_uuid, conversation__owner_id=user.pk).first()
+        Ending.objects.select_related("conversation")
+        .filter(id=ending_uuid, conversation__owner_id=user.pk, conversation__deleted_at__isnull=True)
+        .first()
     )
     if ending is None:
         raise NotFound()

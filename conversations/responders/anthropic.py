@@ -14,8 +14,11 @@ What the model decides and what it does not:
 - `warn`, `confirm_end`: fixed wording from `texts` (policy-critical, so never the model's); no call.
 - `cautious` (classification failed): a note asks the model to be careful; the tool is not offered.
 - `end`: nothing (the ending notice is written by the conversations service).
-- In crisis mode (or for `crisis_support`) every reply carries the crisis resources: any resource
-  whose contact the text lacks is appended after it, deterministically.
+- In crisis mode (or for `crisis_support`) every reply carries the crisis resources, but not in
+  its text: the page shows them once, as a card with tappable links (after the first paragraph of
+  a `crisis_support` reply, after any other reply). The model is told so and given the list to
+  refer to; a reply in crisis mode that is not `crisis_support` ends with `texts.crisis_footer()`,
+  the lead-in line of that card.
 - The `end_conversation` tool is offered only when `allow_end_tool`, not in crisis mode and not
   `cautious` (classification failed), for answer/refuse/redirect; a call becomes one `EndRequest`.
   The policy, not this class, decides whether it is honoured.
@@ -36,11 +39,11 @@ from typing import Any
 
 import anthropic
 import httpx2
+from django.utils import translation
 
 from conversations.responders import texts
 from conversations.responders.base import (
     Chunk,
-    CrisisResource,
     Delta,
     EndRequest,
     ReplyRequest,
@@ -106,14 +109,15 @@ STEERING = {
         "For this reply: the user may be at risk ({category}). Put their safety first: respond "
         "with warmth and without judgement, take what they said seriously, do not give any "
         "information that could be used to cause harm, and encourage them to contact one of the "
-        "crisis resources below now. Include those resources in your reply, with their contact "
-        "details exactly as given.\n{resources}"
+        "crisis resources below now. Begin with one short, caring paragraph: the page shows these "
+        "resources as a card with tappable numbers right after it, so refer to them ('the services "
+        "below') instead of listing them or their numbers.\n{resources}"
     ),
 }
 CRISIS_MODE_NOTE = (
     "This conversation is in crisis mode: the user may be at risk. Whatever else you write, stay "
-    "supportive and include the crisis resources below with their contact details exactly as "
-    "given.\n{resources}"
+    "supportive. The page shows the crisis resources below as a card after your reply, so do not "
+    "list them or their numbers.\n{resources}"
 )
 CAUTIOUS_NOTE = (
     "For this reply: the safety check of the user's latest message could not run. Answer "
@@ -162,11 +166,6 @@ def history_messages(history: Sequence[Turn]) -> list[dict[str, str]]:
     return messages
 
 
-def missing_resources(text: str, resources: Sequence[CrisisResource]) -> list[CrisisResource]:
-    """Resources whose contact (the thing a person in crisis needs) does not appear in `text`."""
-    return [r for r in resources if (r.contact or r.name) not in text]
-
-
 def offers_end_tool(request: ReplyRequest) -> bool:
     """Never in crisis mode nor when the turn could not be classified (DESIGN 4), whatever the
     caller allowed: the policy would ignore the call anyway, so do not invite it."""
@@ -192,8 +191,10 @@ def system_prompt(request: ReplyRequest) -> str:
 
 
 def fixed_text(request: ReplyRequest) -> str:
-    """Policy-critical wording for `warn` and `confirm_end`, never written by the model."""
-    return getattr(texts, request.action)(request)
+    """Policy-critical wording for `warn` and `confirm_end`, never written by the model, in the
+    reader's language."""
+    with translation.override(request.language or translation.get_language()):
+        return getattr(texts, request.action)(request)
 
 
 class AnthropicResponder:
@@ -266,11 +267,11 @@ class AnthropicResponder:
                 yield chunk
         else:
             raise ValueError(f"unknown action {request.action!r}")
-        if needs_resources:
-            missing = missing_resources(text, request.resources)
-            if missing:
-                lead = "\n\n" if text.strip() else ""
-                yield Delta(lead + texts.crisis_footer(missing))
+        if needs_resources and request.action != "crisis_support":
+            lead = "\n\n" if text.strip() else ""
+            with translation.override(request.language or translation.get_language()):
+                footer = texts.crisis_footer(request.resources)
+            yield Delta(lead + footer)
 
     def _stream(self, request: ReplyRequest) -> Iterator[Chunk]:
         messages = history_messages(request.history)

@@ -47,6 +47,7 @@ class ReplyRequest:
     resources: tuple[CrisisResource, ...] = ()
     allow_end_tool: bool = True
     cautious: bool = False  # classification failed: answer carefully, never end
+    language: str | None = None  # the reader's language (settings.LANGUAGES); None: the active one
 
 
 @dataclass(frozen=True)

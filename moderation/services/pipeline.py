@@ -343,6 +343,7 @@ def reply_generate(*, message_id) -> None:
         resources=resources,
         allow_end_tool=not decision.crisis_mode,
         cautious=decision.reason == "classification_failed",
+        language=conversation_selectors.conversation_language(user_message.conversation_id),
     )
     text, end_request, failed = _stream(reply, request)
     resource_dicts = [r.as_dict() for r in resources]
@@ -396,10 +397,12 @@ def ending_create(*, decision: Decision, anchor_id, reason: str) -> Ending | Non
     and raise a repeat-endings flag when one user is ended often (never a ban)."""
     state = policy.BranchState.from_dict(decision.state)
     category = decision.category or state.last_category or ""
+    language = conversation_selectors.conversation_language(decision.message.conversation_id)
     statement = texts.end_statement(
         reason=reason,
         category_label=taxonomy.label(category) if category else None,
         refusals=state.refusals,
+        language=language,
     )
     trace = list(
         Decision.objects.filter(message__conversation_id=decision.message.conversation_id)
@@ -429,6 +432,7 @@ def ending_create(*, decision: Decision, anchor_id, reason: str) -> Ending | Non
         policy_version=decision.policy_version,
         strike_trace=trace,
         on_created=audit,
+        language=language,
     )
 
 

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from conversations import closure, sql
+from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import Message
 from conversations.responders import get_responder
@@ -215,6 +216,7 @@ def _whole_reply(responder, turn: Turn, decided: policy.Decision, settings_) -> 
         resources=_resources_for(decided, settings_),
         allow_end_tool=not decided.crisis_mode,
         cautious=decided.reason == "classification_failed",
+        language=conversation_selectors.conversation_language(turn.message.conversation_id),
     )
     parts, end_request = [], None
     for chunk in responder.reply(request):

@@ -1,9 +1,16 @@
 // The chat page: renders the conversation tree's active branch, streams replies over the
 // websocket, reconnects with `sync`, and resends unacknowledged messages by client_id (the server
-// never duplicates them). All user and assistant text goes through textContent, never HTML.
+// never duplicates them). User text and notices go through textContent; the assistant's replies
+// through the safe markdown renderer (markdown.js). The thread is a live region: a message's node
+// is kept while it is unchanged, so assistive technology announces only what is new.
+import { renderMarkdown } from "./markdown.js";
+import { renderResources } from "./crisis.js";
+
+const _ = window.gettext || ((text) => text);
+const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (m, k) => values[k]));
 
 const initial = JSON.parse(document.getElementById("initial-state").textContent);
-const limits = JSON.parse(document.getElementById("limits").textContent);
+const settings = JSON.parse(document.getElementById("page-settings").textContent);
 const conversationId = initial.conversation_id;
 
 const thread = document.getElementById("thread");
@@ -13,22 +20,33 @@ const input = document.getElementById("composer-input");
 const composerError = document.getElementById("composer-error");
 const composerCount = document.getElementById("composer-count");
 const lockedBanner = document.getElementById("locked-banner");
+const titleEl = document.getElementById("chat-title");
 
 const ACTION_LABELS = {
-  refuse: "Declined",
-  redirect: "Declined, with another direction",
-  warn: "Warning: one more such request will end this chat",
-  crisis_support: "Support",
-  confirm_end: "Please confirm",
+  refuse: _("Declined"),
+  redirect: _("Declined, with another direction"),
+  warn: _("Warning: one more such request will end this chat"),
+  crisis_support: _("Support"),
+  confirm_end: _("Please confirm"),
+};
+const ERRORS = {
+  invalid: _("That message could not be sent."),
+  too_long: _("That message is too long."),
+  locked: _("This chat has ended, so no more messages can be added here. You can start a new chat or edit an earlier message."),
+  rate_limited: _("You are sending messages too quickly. Please wait a moment and try again."),
+  not_found: _("This conversation does not exist."),
+  unavailable: _("The assistant is unavailable right now. Please try again in a moment."),
 };
 
 const state = {
+  title: initial.title || "",
   messages: new Map(),
   endings: new Map(), // notice_id -> ending
   activeLeaf: null,
 };
 const outboxKey = `chatsite-outbox:${conversationId}`;
 const outbox = new Map(JSON.parse(sessionStorage.getItem(outboxKey) || "[]"));
+const rendered = new Map(); // key of a rendered node -> node (unchanged messages keep their node)
 let socket = null;
 let retryDelay = 500;
 let stopped = false;
@@ -48,6 +66,15 @@ function loadState(payload) {
     if ([...state.messages.values()].some((m) => m.client_id === clientId)) outbox.delete(clientId);
   }
   saveOutbox();
+  setTitle(payload.title || "");
+}
+
+function setTitle(title) {
+  state.title = title;
+  const shown = title || _("New chat");
+  titleEl.textContent = shown;
+  document.title = `${shown} · chatsite`;
+  document.dispatchEvent(new CustomEvent("chat:renamed", { detail: { id: conversationId, title } }));
 }
 
 function childrenOf(parentId) {
@@ -77,12 +104,9 @@ function pathTo(leafId) {
 }
 
 function lockedEnding(message) {
-  if (!message) return null;
-  if (message.role === "notice") {
-    const ending = state.endings.get(message.id);
-    return ending && !ending.reopened_at ? ending : null;
-  }
-  return null;
+  if (!message || message.role !== "notice") return null;
+  const ending = state.endings.get(message.id);
+  return ending && !ending.reopened_at ? ending : null;
 }
 
 function el(tag, className, text) {
@@ -92,15 +116,12 @@ function el(tag, className, text) {
   return node;
 }
 
-function selectBranch(messageId) {
-  state.activeLeaf = latestLeaf(messageId) || messageId;
-  render();
-  fetch(`/api/conversations/${conversationId}/`, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify({ active_leaf_id: state.activeLeaf }),
-    credentials: "same-origin",
-  }).catch(() => {});
+function button(text, className, testid, onClick) {
+  const node = el("button", className, text);
+  node.type = "button";
+  if (testid) node.dataset.testid = testid;
+  if (onClick) node.addEventListener("click", onClick);
+  return node;
 }
 
 function csrfToken() {
@@ -108,82 +129,67 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-function renderSwitcher(message) {
-  const siblings = childrenOf(message.parent_id || null).filter((m) => m.role === "user");
+function api(method, body) {
+  return fetch(`/api/conversations/${conversationId}/`, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+}
+
+function selectBranch(messageId) {
+  state.activeLeaf = latestLeaf(messageId) || messageId;
+  render();
+  api("PATCH", { active_leaf_id: state.activeLeaf }).catch(() => {});
+}
+
+function siblingsOf(message) {
+  return childrenOf(message.parent_id || null).filter((m) => m.role === "user");
+}
+
+function renderSwitcher(message, siblings) {
   if (siblings.length < 2) return null;
   const index = siblings.findIndex((m) => m.id === message.id);
   const nav = el("span", "switcher");
   nav.dataset.testid = "branch-switcher";
-  const prev = el("button", "link", "‹");
-  prev.type = "button";
-  prev.setAttribute("aria-label", "Previous version");
+  const prev = button("‹", "link icon-button", null, () => selectBranch(siblings[index - 1].id));
+  prev.setAttribute("aria-label", _("Previous version"));
   prev.disabled = index === 0;
-  prev.addEventListener("click", () => selectBranch(siblings[index - 1].id));
-  const next = el("button", "link", "›");
-  next.type = "button";
-  next.setAttribute("aria-label", "Next version");
+  const next = button("›", "link icon-button", null, () => selectBranch(siblings[index + 1].id));
+  next.setAttribute("aria-label", _("Next version"));
   next.disabled = index === siblings.length - 1;
-  next.addEventListener("click", () => selectBranch(siblings[index + 1].id));
   nav.append(prev, el("span", "switcher-pos", `${index + 1} / ${siblings.length}`), next);
   return nav;
 }
 
-function renderResources(resources) {
-  const box = el("aside", "resources");
-  box.dataset.testid = "crisis-resources";
-  box.append(el("strong", "", "You can talk to someone right now:"));
-  const list = el("ul");
-  for (const r of resources) {
-    const item = el("li");
-    const name = el("span", "resource-name", r.name);
-    item.append(name);
-    if (r.region) item.append(el("span", "muted", ` (${r.region})`));
-    if (r.contact) item.append(el("span", "", ` · ${r.contact}`));
-    if (r.url && /^https?:\/\//.test(r.url)) {
-      const link = el("a", "", r.url.replace(/^https?:\/\//, ""));
-      link.href = r.url;
-      link.rel = "noopener noreferrer";
-      link.target = "_blank";
-      item.append(" · ", link);
-    }
-    list.append(item);
-  }
-  box.append(list);
-  return box;
-}
-
 function renderNotice(message, path) {
   const ending = state.endings.get(message.id);
+  const reopened = Boolean(ending && ending.reopened_at);
   const li = el("li", "msg notice");
   li.dataset.role = "notice";
   li.dataset.id = message.id;
   li.dataset.testid = "ending-notice";
-  li.append(el("div", "notice-title", "This chat has ended"));
-  li.append(el("div", "content", message.content));
-  if (ending && ending.reopened_at) {
+  li.append(el("div", "notice-title", reopened ? _("This chat was reopened") : _("This chat has ended")));
+  if (reopened) {
     li.classList.add("reopened");
-    li.append(el("p", "reopened-note", "A moderator reviewed this ending and reopened the chat. You can continue below."));
+    li.append(el("p", "reopened-note", _("A moderator reviewed this ending and reopened the chat. You can continue below.")));
   }
+  const content = el("div", "content plain", message.content);
+  if (ending && ending.language) content.lang = ending.language;
+  li.append(content);
   const actions = el("div", "notice-actions");
-  const form = document.querySelector("form[action$='/chat/new/']");
-  const newChat = el("button", "", "Start a new chat");
-  newChat.type = "button";
-  newChat.dataset.testid = "ended-new-chat";
-  newChat.addEventListener("click", () => form && form.submit());
-  actions.append(newChat);
+  const form = document.getElementById("new-chat-form");
+  actions.append(button(_("Start a new chat"), "", "ended-new-chat", () => form && form.submit()));
   const lastUser = [...path].reverse().find((m) => m.role === "user");
-  if (lastUser) {
-    const edit = el("button", "", "Edit an earlier message");
-    edit.type = "button";
-    edit.dataset.testid = "ended-edit";
-    edit.addEventListener("click", () => {
+  if (lastUser && !reopened) {
+    actions.append(button(_("Edit an earlier message"), "", "ended-edit", () => {
       editing = lastUser.id;
       render();
-    });
-    actions.append(edit);
+    }));
   }
   if (ending) {
-    const report = el("a", "button", "This was unexpected");
+    const report = el("a", "button", _("This was unexpected"));
     report.href = `/endings/${ending.id}/`;
     report.dataset.testid = "ended-report";
     actions.append(report);
@@ -196,17 +202,15 @@ function renderEditor(message) {
   const form = el("form", "editor");
   const area = el("textarea");
   area.value = message.content;
-  area.maxLength = limits.max_chars;
+  area.maxLength = settings.max_chars;
   area.rows = 3;
-  area.setAttribute("aria-label", "Edit message");
+  area.setAttribute("aria-label", _("Edit message"));
   const row = el("div", "composer-row");
-  const cancel = el("button", "link", "Cancel");
-  cancel.type = "button";
-  cancel.addEventListener("click", () => {
+  const cancel = button(_("Cancel"), "secondary", null, () => {
     editing = null;
     render();
   });
-  const save = el("button", "", "Send edited message");
+  const save = el("button", "", _("Send edited message"));
   save.type = "submit";
   row.append(cancel, save);
   form.append(area, row);
@@ -220,13 +224,40 @@ function renderEditor(message) {
   return form;
 }
 
-function renderMessage(message, path) {
+// The assistant's reply: markdown; crisis resources once, as a card after the opening paragraph
+// of a crisis-support reply, or after the whole reply otherwise.
+function renderReply(li, message) {
+  const content = el("div", "content markdown");
+  renderMarkdown(content, message.content || "", { complete: message.status !== "streaming" });
+  li.append(content);
+  if (!message.resources || !message.resources.length) return;
+  const card = renderResources(message.resources, settings.regions || []);
+  const first = content.firstElementChild;
+  if (message.action === "crisis_support" && first && first.nextElementSibling) first.after(card);
+  else li.append(card);
+}
+
+function renderConfirm(message) {
+  const answers = settings.confirm_answers;
+  const box = el("div", "confirm-actions");
+  box.dataset.testid = "confirm-end";
+  box.append(
+    button(_("End this chat"), "danger", "confirm-end-yes", () => send(answers.end, message.id)),
+    button(_("Keep chatting"), "secondary", "confirm-end-keep", () => send(answers.keep, message.id)),
+  );
+  return box;
+}
+
+function renderMessage(message, path, isLeaf) {
   if (message.role === "notice") return renderNotice(message, path);
   const li = el("li", `msg ${message.role}`);
   li.dataset.role = message.role;
   li.dataset.id = message.id;
   if (message.action) li.dataset.action = message.action;
-  if (message.status === "streaming") li.classList.add("streaming");
+  if (message.status === "streaming") {
+    li.classList.add("streaming");
+    li.setAttribute("aria-busy", "true");
+  }
   if (message.status === "failed") li.classList.add("failed");
   const label = ACTION_LABELS[message.action];
   if (message.role === "assistant" && label) {
@@ -238,51 +269,97 @@ function renderMessage(message, path) {
     li.append(renderEditor(message));
     return li;
   }
-  li.append(el("div", "content", message.content || (message.status === "streaming" ? "…" : "")));
-  if (message.resources && message.resources.length) li.append(renderResources(message.resources));
+  if (message.role === "assistant") renderReply(li, message);
+  else li.append(el("div", "content plain", message.content));
+  if (message.role === "assistant" && message.action === "confirm_end" && isLeaf && message.status === "complete") {
+    li.append(renderConfirm(message));
+  }
   const meta = el("div", "meta");
   if (message.role === "user") {
-    const switcher = renderSwitcher(message);
+    const switcher = renderSwitcher(message, siblingsOf(message));
     if (switcher) meta.append(switcher);
-    const edit = el("button", "link", "Edit");
-    edit.type = "button";
-    edit.dataset.testid = "edit";
-    edit.addEventListener("click", () => {
+    meta.append(button(_("Edit"), "link", "edit", () => {
       editing = message.id;
       render();
-    });
-    meta.append(edit);
+    }));
   }
-  li.append(meta);
+  if (meta.childElementCount) li.append(meta);
   return li;
+}
+
+// What a message's node shows; a node is rebuilt only when this changes.
+function nodeKey(message, isLeaf) {
+  const ending = state.endings.get(message.id);
+  const siblings = message.role === "user" ? siblingsOf(message).map((m) => m.id).join() : "";
+  return JSON.stringify([
+    message.id, message.status, message.action, message.content, message.resources?.length || 0,
+    editing === message.id, siblings, isLeaf && message.action === "confirm_end",
+    ending ? [ending.id, ending.reopened_at ? 1 : 0] : null,
+  ]);
+}
+
+function pendingNode(clientId, item) {
+  const key = `pending:${clientId}`;
+  if (rendered.has(key)) return [key, rendered.get(key)];
+  const li = el("li", "msg user pending");
+  li.dataset.role = "user";
+  li.dataset.clientId = clientId;
+  li.append(el("div", "content plain", item.content), el("div", "meta muted", _("Sending…")));
+  return [key, li];
+}
+
+function typingNode() {
+  const key = "typing";
+  if (rendered.has(key)) return [key, rendered.get(key)];
+  const li = el("li", "msg assistant typing");
+  li.dataset.testid = "typing";
+  li.setAttribute("aria-label", _("The assistant is writing…"));
+  const dots = el("span", "dots");
+  dots.setAttribute("aria-hidden", "true");
+  dots.append(el("span"), el("span"), el("span"));
+  li.append(dots);
+  return [key, li];
 }
 
 function render() {
   const path = pathTo(state.activeLeaf);
-  thread.replaceChildren(...path.map((m) => renderMessage(m, path)));
   const leaf = path[path.length - 1] || null;
+  const wanted = [];
+  path.forEach((message, index) => {
+    const isLeaf = index === path.length - 1;
+    const key = nodeKey(message, isLeaf);
+    wanted.push([key, rendered.get(key) || renderMessage(message, path, isLeaf)]);
+  });
+  let pending = 0;
   for (const [clientId, item] of outbox) {
     if ((item.parent_id || null) === (leaf ? leaf.id : null) || item.parent_id === undefined) {
-      const li = el("li", "msg user pending");
-      li.dataset.role = "user";
-      li.dataset.clientId = clientId;
-      li.append(el("div", "content", item.content), el("div", "meta muted", "Sending…"));
-      thread.append(li);
+      wanted.push(pendingNode(clientId, item));
+      pending += 1;
     }
   }
+  const awaitingReply = pending > 0 || (leaf && leaf.role === "user" && !editing);
+  if (awaitingReply) wanted.push(typingNode());
+  rendered.clear();
+  wanted.forEach(([key, node], index) => {
+    rendered.set(key, node);
+    if (thread.children[index] !== node) thread.insertBefore(node, thread.children[index] || null);
+  });
+  while (thread.children.length > wanted.length) thread.lastElementChild.remove();
+
   const locked = lockedEnding(leaf);
   composer.hidden = Boolean(locked);
   lockedBanner.hidden = !locked;
-  if (locked) {
-    lockedBanner.textContent = "This chat has ended. Start a new chat, or edit an earlier message to continue from there.";
-  }
+  if (locked) lockedBanner.textContent = _("This chat has ended. Start a new chat, or edit an earlier message to continue from there.");
+  document.dispatchEvent(new CustomEvent("chat:ended", {
+    detail: { id: conversationId, marker: locked ? "ended" : [...state.endings.values()].some((e) => e.reopened_at) ? "reopened" : "" },
+  }));
   thread.lastElementChild?.scrollIntoView({ block: "end" });
 }
 
 function send(content, parentId) {
   composerError.textContent = "";
-  if (content.length > limits.max_chars) {
-    composerError.textContent = `Messages are limited to ${limits.max_chars.toLocaleString()} characters.`;
+  if (content.length > settings.max_chars) {
+    composerError.textContent = interpolate(_("Messages are limited to %(count)s characters."), { count: settings.max_chars.toLocaleString() }, true);
     return false;
   }
   const clientId = crypto.randomUUID();
@@ -304,6 +381,15 @@ function setStatus(text) {
   statusEl.hidden = !text;
 }
 
+function updateStreaming(message) {
+  // A delta updates the streaming node in place (aria-busy keeps it from being read out mid-way).
+  const node = thread.querySelector(`li[data-id="${message.id}"]`);
+  const content = node?.querySelector(".content.markdown");
+  if (!content) return render();
+  renderMarkdown(content, message.content, { complete: false });
+  node.scrollIntoView({ block: "end" });
+}
+
 const handlers = {
   "conversation.state"(event) {
     loadState(event);
@@ -319,16 +405,20 @@ const handlers = {
     }
     if (mine || (message.parent_id || null) === state.activeLeaf) state.activeLeaf = message.id;
     render();
+    // The first message titles an untitled chat on the server: fetch the new title.
+    if (!state.title && message.role === "user") socket?.send(JSON.stringify({ type: "sync" }));
   },
   "assistant.delta"(event) {
     let message = state.messages.get(event.message_id);
-    if (!message) {
+    const fresh = !message;
+    if (fresh) {
       message = { id: event.message_id, parent_id: event.parent_id, role: "assistant", content: "", status: "streaming", created_at: new Date().toISOString() };
       state.messages.set(message.id, message);
     }
     message.content += event.delta;
     if (event.parent_id === state.activeLeaf) state.activeLeaf = message.id;
-    render();
+    if (fresh) render();
+    else updateStreaming(message);
   },
   "assistant.completed"(event) {
     const message = event.message;
@@ -346,6 +436,14 @@ const handlers = {
     }
     render();
   },
+  "conversation.renamed"(event) {
+    setTitle(event.title);
+  },
+  "conversation.deleted"() {
+    stopped = true;
+    composer.hidden = true;
+    setStatus(_("This chat was deleted."));
+  },
   error(event) {
     if (event.client_id && outbox.has(event.client_id)) {
       const item = outbox.get(event.client_id);
@@ -355,9 +453,9 @@ const handlers = {
     }
     if (event.code === "not_found" && !event.client_id) {
       stopped = true;
-      setStatus("This conversation does not exist.");
+      setStatus(ERRORS.not_found);
     }
-    composerError.textContent = event.detail || "Something went wrong.";
+    composerError.textContent = ERRORS[event.code] || event.detail || _("Something went wrong.");
     render();
   },
 };
@@ -388,15 +486,58 @@ function connect() {
       return;
     }
     if (event.code === 4404) {
-      setStatus("This conversation does not exist.");
+      setStatus(ERRORS.not_found);
       return;
     }
-    setStatus("Connection lost. Reconnecting…");
+    setStatus(_("Connection lost. Reconnecting…"));
     const delay = retryDelay + Math.random() * retryDelay * 0.3;
     retryDelay = Math.min(retryDelay * 2, 10000);
     setTimeout(connect, delay);
   });
 }
+
+// --- Rename and delete ----------------------------------------------------------------------
+
+const renameForm = document.getElementById("rename-form");
+const renameInput = document.getElementById("rename-input");
+const actions = document.querySelector(".chat-actions");
+function showRename(open) {
+  renameForm.hidden = !open;
+  titleEl.hidden = open;
+  actions.hidden = open;
+  if (open) {
+    renameInput.value = state.title;
+    renameInput.focus();
+    renameInput.select();
+  }
+}
+document.getElementById("rename-button").addEventListener("click", () => showRename(true));
+document.getElementById("rename-cancel").addEventListener("click", () => showRename(false));
+renameForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const title = renameInput.value.trim();
+  if (!title) return;
+  const response = await api("PATCH", { title });
+  if (response.ok) {
+    setTitle((await response.json()).title);
+    showRename(false);
+  } else {
+    composerError.textContent = _("The chat could not be renamed.");
+  }
+});
+
+const deleteDialog = document.getElementById("delete-dialog");
+document.getElementById("delete-button").addEventListener("click", () => deleteDialog.showModal());
+deleteDialog.addEventListener("close", async () => {
+  if (deleteDialog.returnValue !== "delete") return;
+  const response = await api("DELETE");
+  if (response.ok || response.status === 404) {
+    stopped = true;
+    location.href = "/chat/";
+  } else {
+    composerError.textContent = _("The chat could not be deleted.");
+  }
+});
 
 composer.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -412,8 +553,8 @@ input.addEventListener("keydown", (event) => {
   }
 });
 function updateCount() {
-  const remaining = limits.max_chars - input.value.length;
-  composerCount.textContent = remaining < 500 ? `${remaining.toLocaleString()} characters left` : "";
+  const remaining = settings.max_chars - input.value.length;
+  composerCount.textContent = remaining < 500 ? interpolate(_("%(count)s characters left"), { count: remaining.toLocaleString() }, true) : "";
 }
 input.addEventListener("input", updateCount);
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conversations.responders import texts
 from conversations.responders.anthropic import END_TOOL_NAME, AnthropicResponder, history_messages
 from conversations.responders.base import (
     CrisisResource,
@@ -190,37 +191,34 @@ def test_refusals_are_written_by_the_model_under_a_category_aware_instruction(
     assert "chemical, biological, radiological or nuclear weapons" in system
 
 
-def test_crisis_resources_are_appended_when_the_model_omits_them(fake_anthropic: FakeAnthropic) -> None:
+def test_crisis_resources_go_to_the_model_and_the_card_not_into_the_reply(fake_anthropic: FakeAnthropic) -> None:
     fake_anthropic.script(Reply(text=["I'm really sorry you're feeling this way."]))
     request = ask("I want to end my life", action="crisis_support", category="self_harm", resources=(HOTLINE, TEXTLINE))
 
     result = collect(make_responder(fake_anthropic).reply(request))
 
-    assert result.text.startswith("I'm really sorry you're feeling this way.")
-    assert "116 123" in result.text
-    assert "Text HOME to 741741" in result.text
-    assert "116 123" in fake_anthropic.requests[-1].system  # the model was given them too
+    assert result.text == "I'm really sorry you're feeling this way."  # the page shows them as a card
+    system = fake_anthropic.requests[-1].system
+    assert "116 123" in system and "Text HOME to 741741" in system  # the model was given them
+    assert "instead of listing them" in system
 
 
-def test_crisis_resources_the_model_included_are_not_repeated(fake_anthropic: FakeAnthropic) -> None:
-    fake_anthropic.script(Reply(text=["Please call Samaritans on 116 123, any time."]))
-    request = ask("I can't go on", action="crisis_support", category="self_harm", resources=(HOTLINE, TEXTLINE))
-
-    result = collect(make_responder(fake_anthropic).reply(request))
-
-    assert result.text.count("116 123") == 1
-    assert "Text HOME to 741741" in result.text
-
-
-def test_every_reply_in_crisis_mode_carries_the_resources(fake_anthropic: FakeAnthropic) -> None:
+def test_every_other_reply_in_crisis_mode_ends_with_the_cards_lead_in(fake_anthropic: FakeAnthropic) -> None:
     fake_anthropic.script(Reply(text=["I can't help with that."]))
     responder = make_responder(fake_anthropic)
 
     refused = collect(responder.reply(ask(action="refuse", category="weapons", crisis_mode=True, resources=(HOTLINE,))))
     warned = collect(responder.reply(ask(action="warn", category="weapons", crisis_mode=True, resources=(HOTLINE,))))
 
-    assert "116 123" in refused.text
-    assert "116 123" in warned.text
+    for result in (refused, warned):
+        assert result.text.endswith(texts.crisis_footer())
+        assert "116 123" not in result.text
+
+
+def test_fixed_wording_is_in_the_readers_language(fake_anthropic: FakeAnthropic) -> None:
+    result = collect(make_responder(fake_anthropic).reply(ask(action="warn", category="weapons", language="de")))
+
+    assert "wird dieser Chat beendet" in result.text
 
 
 @pytest.mark.parametrize("status", [500, 529, 429])

@@ -53,27 +53,30 @@ def test_replies_are_deterministic():
     ("action", "crisis_mode"),
     [("crisis_support", False), ("crisis_support", True), ("refuse", True), ("redirect", True), ("answer", True)],
 )
-def test_crisis_replies_list_every_resource(action, crisis_mode):
+def test_crisis_replies_leave_the_resources_to_the_card(action, crisis_mode):
+    """The resources appear once, as the page's card (stored with the reply), never as text too."""
     text = collect(reply(action, crisis_mode=crisis_mode, resources=RESOURCES)).text
     for resource in RESOURCES:
-        assert resource.name in text
-        assert resource.contact in text
-    assert "https://lifeline.example" in text
+        assert resource.name not in text and resource.contact not in text
+    assert "lifeline.example" not in text
+    if action != "crisis_support":
+        assert text.endswith(texts.crisis_footer())
+
+
+def test_crisis_support_opens_with_a_caring_paragraph_the_card_follows():
+    opening, rest = texts.crisis_support(resources=RESOURCES).split("\n\n", 1)
+    assert "glad you told me" in opening and "below" in opening
+    assert "emergency number" in rest
 
 
 def test_replies_outside_crisis_mode_carry_no_resources():
     text = collect(reply("refuse", resources=RESOURCES)).text
-    assert "Test Lifeline" not in text
-
-
-def test_crisis_support_accepts_resource_dicts():
-    text = texts.crisis_support(resources=[{"name": "Dict Line", "contact": "Call 5"}])
-    assert "Dict Line" in text and "Call 5" in text
+    assert "Test Lifeline" not in text and texts.crisis_footer() not in text
 
 
 def test_a_threat_to_others_gets_support_that_does_not_assume_self_harm():
     text = texts.crisis_support(resources=RESOURCES, category_label="Threat to others")
-    assert "hurt" in text and "Test Lifeline" in text
+    assert "hurt" in text and "glad you told me" not in text
 
 
 def test_warn_says_one_more_such_request_ends_this_chat_and_is_not_a_ban():
@@ -94,9 +97,11 @@ def test_refusals_name_the_category_and_accept_raw_names():
     assert "cyber attack" in texts.refuse(category_label="cyber_attack")
 
 
-def test_confirm_end_says_it_is_final_and_offers_a_new_chat():
+def test_confirm_end_says_what_ending_means_without_contradicting_the_notice():
     text = texts.confirm_end()
-    assert "final" in text and "new chat" in text and '"yes"' in text
+    assert "nothing more can be added" in text and "new chat" in text and '"yes"' in text
+    # The notice offers editing an earlier message, so the prompt must not say "can't be continued".
+    assert "can't be continued" not in text and "edit an earlier message" in text
 
 
 def test_the_offline_answer_is_honest_that_no_model_is_configured():

@@ -46,7 +46,7 @@ YES = "yes"
 # and on PostgreSQL alike: the turn load (one recursive CTE), the active policy, BEGIN, the
 # conversation lock (+ active leaf), the "not answered yet" check, INSERT classification, INSERT
 # decision, INSERT reply, COMMIT. The general path takes 23 for the same turn.
-FAST_TURN_MAX_QUERIES = 9
+FAST_TURN_MAX_QUERIES = 10  # 9, plus the reader's language (conversations.selectors.conversation_language)
 
 
 # --- helpers ------------------------------------------------------------------------------------

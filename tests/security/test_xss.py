@@ -6,6 +6,7 @@ Every HTML page carries a Content-Security-Policy without inline script."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -13,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from playwright.sync_api import expect
 
 from conversations import services
 from conversations.models import Message
@@ -42,6 +44,32 @@ PAYLOADS = [
     f"[click](javascript:{RUN}) ![x](x onerror={RUN})",
     f"\u2028\u2029</script><script>{RUN}</script>",
     f'<style>*{{background:url("javascript:{RUN}")}}</style>',
+]
+# Markdown-borne payloads, as a model might write them in a reply (rendered by markdown-it, then
+# DOMPurify): links and images to dangerous schemes in every spelling, raw HTML in every block
+# and inline context, fence info strings, reference links, autolinks, tables, images from outside.
+MARKDOWN_PAYLOADS = [
+    f"[click](javascript:{RUN})",
+    f"[click](JaVaScRiPt:{RUN})",
+    f"[click](%20javascript:{RUN})",
+    f"[click](&#106;avascript:{RUN})",
+    "[x](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX194c3M9MTwvc2NyaXB0Pg==)",
+    "[x](vbscript:msgbox(1)) [y](file:///etc/passwd)",
+    f"![x](javascript:{RUN})",
+    "![tracker](https://evil.example/pixel.png) ![inline](data:image/png;base64,iVBORw0KGgo=)",
+    f'![x](x" onerror="{RUN})',
+    f"<img src=x onerror={RUN}>",
+    f"**<svg onload={RUN}>**",
+    f"> <iframe src=javascript:{RUN}></iframe>",
+    f"```html\n<script>{RUN}</script>\n```",
+    f'```js" onmouseover="{RUN}\ncode\n```',
+    f"`<img src=x onerror={RUN}>`",
+    f"| a |\n|---|\n| <script>{RUN}</script> |",
+    f"[x][ref]\n\n[ref]: javascript:{RUN}",
+    f"<javascript:{RUN}>",
+    f'https://example.org/"><script>{RUN}</script>',
+    f'<a href="javascript:{RUN}">x</a> <details open ontoggle={RUN}>',
+    f"- [ ] <input autofocus onfocus={RUN}>\n- *<style>*{{background:url(javascript:{RUN})}}</style>*",
 ]
 INJECTED = "img, svg, script:not([src]), iframe, object, video, input[autofocus], details[ontoggle], math, style, base, meta[http-equiv], a[href^=javascript]"
 WATCH = (
@@ -198,3 +226,81 @@ def test_no_payload_runs_in_the_console_case_page_even_revealed(page, live_site,
     row.locator("[data-testid=reveal]").click()
     page.wait_for_selector(f"[data-message-id='{story['hidden'].id}'] [data-testid=text]")
     _assert_inert(page, "main", [*PAYLOADS, PAYLOADS[2]], dialogs)
+
+
+def _markdown_story(user) -> object:
+    """One assistant reply per markdown payload, on one branch."""
+    conv = conversation(user, title="markdown payloads")
+    parent = None
+    for payload in MARKDOWN_PAYLOADS:
+        message = post(user, conv, "say it", parent=parent)
+        Message.objects.filter(parent=message).delete()  # the offline reply, replaced by the payload
+        parent = services.assistant_reply_store(
+            conversation_id=conv.id, user_message_id=message.id, content=payload, action="answer"
+        )
+    return conv
+
+
+@pytest.mark.browser
+def test_no_markdown_payload_in_a_reply_runs_links_anywhere_unsafe_or_loads_an_image(page, live_site, user):
+    conv = _markdown_story(user)
+    dialogs = _open_watched(page, live_site, user, f"/chat/{conv.id}/", "#thread li[data-role=assistant]")
+    page.locator("#thread li[data-role=assistant]").nth(len(MARKDOWN_PAYLOADS) - 1).wait_for()
+    # Links that survive point only at http(s) or mailto; nothing else became markup.
+    hrefs = page.eval_on_selector_all("#thread a[href]", "links => links.map(a => a.getAttribute('href'))")
+    assert all(re.match(r"^(https?:|mailto:)", href) for href in hrefs), hrefs
+    assert page.locator("#thread [onerror], #thread [onload], #thread [onmouseover], #thread [ontoggle]").count() == 0
+    assert page.evaluate("performance.getEntriesByType('resource').filter(e => e.initiatorType === 'img').length") == 0
+    _assert_inert(page, "#thread", ["<script>", "<img src=x onerror="], dialogs)
+
+
+@pytest.mark.browser
+def test_no_markdown_payload_runs_while_it_streams_in_pieces(page, live_site, user):
+    """Each payload is streamed as three deltas into the page's socket (the test serves it), so
+    every half-parsed link, fence and tag is rendered on the way (each reply follows the previous
+    one, so the whole chain is on the visible branch)."""
+    conv = conversation(user)
+    route = {}
+
+    def serve(ws):
+        route["ws"] = ws
+
+        def on_message(data):
+            if json.loads(data)["type"] == "sync":
+                ws.send(
+                    json.dumps(
+                        {
+                            "type": "conversation.state",
+                            "conversation_id": str(conv.id),
+                            "title": "",
+                            "messages": [],
+                            "endings": [],
+                            "active_leaf_id": None,
+                        }
+                    )
+                )
+                for index, payload in enumerate(MARKDOWN_PAYLOADS):
+                    third = max(1, len(payload) // 3)
+                    for piece in (payload[:third], payload[third : 2 * third], payload[2 * third :]):
+                        ws.send(
+                            json.dumps(
+                                {
+                                    "type": "assistant.delta",
+                                    "conversation_id": str(conv.id),
+                                    "message_id": f"00000000-0000-4000-8000-{index:012d}",
+                                    "parent_id": f"00000000-0000-4000-8000-{index - 1:012d}" if index else None,
+                                    "delta": piece + " ",
+                                }
+                            )
+                        )
+
+        ws.on_message(on_message)
+
+    page.route_web_socket(re.compile(r"/ws/conversations/"), serve)
+    dialogs = _open_watched(page, live_site, user, f"/chat/{conv.id}/")
+    last = f"00000000-0000-4000-8000-{len(MARKDOWN_PAYLOADS) - 1:012d}"
+    page.locator(f"#thread li[data-id='{last}']").wait_for()
+    expect(page.locator(f"#thread li[data-id='{last}']")).to_contain_text("background:url")
+    hrefs = page.eval_on_selector_all("#thread a[href]", "links => links.map(a => a.getAttribute('href'))")
+    assert all(re.match(r"^(https?:|mailto:)", href) for href in hrefs), hrefs
+    _assert_inert(page, "#thread", [], dialogs)
