@@ -31,7 +31,6 @@ from django.utils import timezone
 
 from conversations.exceptions import NotFound
 from conversations.models import Ending, Message
-from moderation import taxonomy
 from moderation.models import (
     AuditEvent,
     Backtest,
@@ -42,6 +41,7 @@ from moderation.models import (
     Flag,
     PolicyVersion,
     Review,
+    ReviewNotice,
 )
 
 HIDE_SEVERITY = 2  # user text at or above this severity is hidden until a moderator reveals it
@@ -75,21 +75,46 @@ def ending_get_for_owner(*, user, ending_id: object) -> Ending:
     return ending
 
 
-def ending_outcome(ending: Ending) -> str | None:
-    """`reopened`, `upheld` or None (not reviewed yet) for the user's page."""
-    if ending.reopened_at is not None:
-        return "reopened"
-    verdict = (
-        Review.objects.filter(ending=ending, verdict__in=VERDICTS)
-        .order_by("-created_at", "-id")
-        .values_list("verdict", flat=True)
-        .first()
+@dataclass
+class EndingOutcome:
+    """What the user's ending page says about review: their report and its status (received,
+    under review, decided), and the decision with the moderator's reason once there is one."""
+
+    feedback: Feedback | None
+    status: str | None  # Feedback.Status value of the report, None without a report
+    decision: Review | None  # the verdict the user reads (upheld or overturned), or None
+    reopened: bool
+
+    @property
+    def verdict(self) -> str | None:
+        if self.reopened:
+            return Review.Verdict.OVERTURNED
+        return self.decision.verdict if self.decision is not None else None
+
+
+def ending_outcome(*, ending: Ending, user) -> EndingOutcome:
+    """Two queries: the user's report (with the review that decided it), the latest verdict."""
+    feedback = Feedback.objects.select_related("decision").filter(ending=ending, user=user).first()
+    decision = feedback.decision if feedback is not None and feedback.decision_id else None
+    if decision is None:
+        decision = Review.objects.filter(ending=ending, verdict__in=VERDICTS).order_by("-created_at", "-id").first()
+    return EndingOutcome(
+        feedback=feedback,
+        status=feedback.status if feedback is not None else None,
+        decision=decision,
+        reopened=ending.reopened_at is not None,
     )
-    return "upheld" if verdict == Review.Verdict.UPHELD else None
 
 
-def feedback_of(*, user, ending: Ending) -> Feedback | None:
-    return Feedback.objects.filter(ending=ending, user=user).first()
+def review_notices_unseen(*, user, limit: int = 5) -> list[ReviewNotice]:
+    """The user's unread notices of decisions, newest first (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        ReviewNotice.objects.filter(user_id=user.pk, seen_at__isnull=True)
+        .select_related("review", "ending")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 # --- Queue -------------------------------------------------------------------------------------
@@ -97,6 +122,9 @@ def feedback_of(*, user, ending: Ending) -> Feedback | None:
 
 @dataclass(frozen=True)
 class QueueFilters:
+    """The queue shows open work unless `handled` (or a review filter that asks for handled
+    endings): endings without a verdict or with an undecided report, and open flags."""
+
     kind: str = ""  # "", "endings", "flags"
     reason: str = ""
     category: str = ""
@@ -104,6 +132,11 @@ class QueueFilters:
     feedback: str = ""  # "", "yes", "no"
     date_from: date | None = None
     date_to: date | None = None
+    handled: bool = False
+
+    @property
+    def open_only(self) -> bool:
+        return not self.handled and self.review not in ("upheld", "overturned")
 
     def as_dict(self) -> dict:
         return {
@@ -129,12 +162,14 @@ def endings_annotated() -> QuerySet[Ending]:
     return Ending.objects.annotate(
         verdict=_latest_verdict(),
         has_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk"))),
-        open_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk"), status=Feedback.Status.OPEN)),
+        open_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk"), status__in=Feedback.UNDECIDED)),
     )
 
 
 def endings_filtered(filters: QueueFilters) -> QuerySet[Ending]:
     endings = endings_annotated()
+    if filters.open_only:
+        endings = endings.filter(Q(verdict__isnull=True, reopened_at__isnull=True) | Q(open_feedback=True))
     if filters.reason:
         endings = endings.filter(reason=filters.reason)
     if filters.category:
@@ -162,7 +197,7 @@ def _flags_filtered(filters: QueueFilters) -> QuerySet[Flag] | None:
     if filters.kind == "endings" or filters.reason or filters.feedback or filters.review in ("upheld", "overturned"):
         return None
     flags = Flag.objects.all()
-    if filters.review == "unreviewed":
+    if filters.review == "unreviewed" or filters.open_only:
         flags = flags.filter(status=Flag.Status.OPEN)
     if filters.category:
         flags = flags.filter(detail__category=filters.category)
@@ -254,6 +289,43 @@ def queue_items(page_rows) -> list[QueueItem]:
             if flag is not None:
                 items.append(QueueItem(kind, urgency, created_at, flag=flag))
     return items
+
+
+def moderators() -> list:
+    """Active users who may review (through a group, their own permissions, or as superusers),
+    for assignment and the audit log's moderator filter. One query."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.filter(content_type__app_label="moderation", codename="review_endings")
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=Subquery(permission.values("pk")))
+            | Q(user_permissions__in=Subquery(permission.values("pk")))
+        )
+        .distinct()
+        .order_by("username")
+        .only("id", "username")
+    )
+
+
+def flag_get(flag_id: int) -> Flag | None:
+    return Flag.objects.select_related("user").filter(pk=flag_id).first()
+
+
+def bulk_selection(*, ending_ids: list, flag_ids: list) -> tuple[list[Ending], list[Flag]]:
+    """The selected rows for a bulk action's confirm page, in two queries (the ids are capped)."""
+    endings = list(
+        endings_annotated()
+        .filter(id__in=ending_ids)
+        .select_related("conversation__owner", "claim__moderator")
+        .order_by("-created_at")
+    )
+    flags = list(Flag.objects.filter(id__in=flag_ids).select_related("user").order_by("-created_at"))
+    return endings, flags
 
 
 # --- Case page ---------------------------------------------------------------------------------
@@ -405,20 +477,32 @@ def _tree_rows(messages, case_ending, endings, classifications, decisions, revea
 # --- Metrics -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Waits:
+    """Percentiles of a wait in seconds (None when nothing was measured) and how many waits."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+
+
 @dataclass
 class Metrics:
     start: date
     end: date
     days: list[date]
     by_reason: dict  # reason -> {day: count}
-    by_category: dict  # category -> {day: count}
+    by_category: dict  # category ("" for none) -> {day: count}
     crisis_by_day: dict  # day -> count
     endings: int
     with_feedback: int
     reviewed: int
     overturned: int
     crisis_flags: int
-    median_review_seconds: float | None
+    review_wait: Waits  # ending -> its first verdict
+    reports: int  # reports received on these endings
+    reports_decided: int
+    decision_wait: Waits  # report -> the verdict that decided it (EU DSA Art. 20 complaint handling)
 
     @property
     def feedback_rate(self) -> float | None:
@@ -439,32 +523,40 @@ def _first_verdict_at():
     )
 
 
-def median_review_seconds(endings: QuerySet[Ending]) -> float | None:
-    """Median time from an ending to its first verdict, in one query: PERCENTILE_CONT on
-    PostgreSQL; elsewhere the waits are fetched in that one query and the median taken here."""
-    waits = endings.annotate(first_verdict=_first_verdict_at()).filter(first_verdict__isnull=False)
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks, as PostgreSQL's PERCENTILE_CONT."""
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def wait_percentiles(rows: QuerySet, *, start: str, end: str) -> Waits:
+    """p50 and p90 of `end - start` over `rows` (where both are set), in one query:
+    PERCENTILE_CONT on PostgreSQL; elsewhere the waits come back in that one query."""
+    rows = rows.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
     if connection.vendor == "postgresql":
         from django.db.models import Aggregate, FloatField
         from django.db.models.functions import Extract
 
-        class Median(Aggregate):
+        class Percentile(Aggregate):
             function = "PERCENTILE_CONT"
-            template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+            template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
             output_field = FloatField()
 
-        wait = ExpressionWrapper(F("first_verdict") - F("created_at"), output_field=DurationField())
-        value = waits.annotate(wait=wait).aggregate(median=Median(Extract("wait", "epoch")))["median"]
-        return float(value) if value is not None else None
-    pairs = waits.values_list("created_at", "first_verdict")
-    seconds = sorted((reviewed - created).total_seconds() for created, reviewed in pairs)
-    if not seconds:
-        return None
-    middle = len(seconds) // 2
-    return seconds[middle] if len(seconds) % 2 else (seconds[middle - 1] + seconds[middle]) / 2
+        seconds = Extract(ExpressionWrapper(F(end) - F(start), output_field=DurationField()), "epoch")
+        values = rows.aggregate(
+            count=Count("pk"), p50=Percentile(seconds, fraction=0.5), p90=Percentile(seconds, fraction=0.9)
+        )
+        return Waits(values["count"], values["p50"], values["p90"])
+    waits = sorted((finished - began).total_seconds() for began, finished in rows.values_list(start, end))
+    return Waits(len(waits), percentile(waits, 0.5), percentile(waits, 0.9))
 
 
 def metrics(*, start: date, end: date) -> Metrics:
-    """Six queries over [start, end] (days, inclusive) whatever the data size."""
+    """Eight queries over [start, end] (days, inclusive) whatever the data size."""
     since, until = _day_start(start), _day_start(end + timedelta(days=1))
     endings = Ending.objects.filter(created_at__gte=since, created_at__lt=until)
     by_reason: dict = defaultdict(dict)
@@ -474,7 +566,7 @@ def metrics(*, start: date, end: date) -> Metrics:
     for row in (
         endings.annotate(day=TruncDate("created_at")).values("day", "category").annotate(n=Count("id")).order_by()
     ):
-        by_category[row["category"] or taxonomy.NONE][row["day"]] = row["n"]
+        by_category[row["category"] or ""][row["day"]] = row["n"]
     totals = endings.annotate(
         verdict=_latest_verdict(), has_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk")))
     ).aggregate(
@@ -491,6 +583,8 @@ def metrics(*, start: date, end: date) -> Metrics:
         .annotate(n=Count("id"))
         .order_by()
     }
+    reports = Feedback.objects.filter(ending__created_at__gte=since, ending__created_at__lt=until)
+    report_totals = reports.aggregate(total=Count("id"), decided=Count("id", filter=Q(status=Feedback.Status.REVIEWED)))
     days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
     return Metrics(
         start=start,
@@ -504,7 +598,12 @@ def metrics(*, start: date, end: date) -> Metrics:
         reviewed=totals["reviewed"],
         overturned=totals["overturned"],
         crisis_flags=sum(crisis_by_day.values()),
-        median_review_seconds=median_review_seconds(endings),
+        review_wait=wait_percentiles(
+            endings.annotate(first_verdict=_first_verdict_at()), start="created_at", end="first_verdict"
+        ),
+        reports=report_totals["total"],
+        reports_decided=report_totals["decided"],
+        decision_wait=wait_percentiles(reports, start="created_at", end="decided_at"),
     )
 
 

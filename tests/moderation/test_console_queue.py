@@ -25,7 +25,7 @@ def queue_order(client, query: str = "") -> list[str]:
 
 def test_crisis_flags_then_reported_endings_come_first(client, chat_user, moderator):
     reviewed = build_ending(chat_user)
-    reviews.review_create(ending_id=reviewed.id, moderator=moderator, verdict="upheld")
+    reviews.review_create(ending_id=reviewed.id, moderator=moderator, verdict="upheld", reason="repeated_harm")
     plain = build_ending(chat_user)
     reported = build_ending(chat_user)  # the third ending in a week also raises a repeat flag
     reviews.feedback_create(user=chat_user, ending_id=reported.id, kind="unexpected")
@@ -44,7 +44,7 @@ def test_filters_by_reason_category_status_feedback_and_date(client, chat_user, 
     abuse = build_ending(chat_user, text="[sev:3:abuse] you idiot", category="abuse", reason="abuse")
     cbrn = build_ending(chat_user)
     reviews.feedback_create(user=chat_user, ending_id=cbrn.id, kind="unexpected")
-    reviews.review_create(ending_id=abuse.id, moderator=moderator, verdict="upheld")
+    reviews.review_create(ending_id=abuse.id, moderator=moderator, verdict="upheld", reason="repeated_harm")
     client.force_login(moderator)
     assert queue_order(client, "?reason=abuse") == [f"ending:{abuse.id}"]
     assert queue_order(client, "?kind=endings&category=cbrn") == [f"ending:{cbrn.id}"]
@@ -107,8 +107,8 @@ def test_console_pages_take_the_same_number_of_queries_for_2_or_20_endings(clien
 def test_metrics_count_endings_feedback_overturns_crisis_flags_and_time_to_review(client, chat_user, moderator):
     endings = [build_ending(chat_user) for _ in range(4)]
     reviews.feedback_create(user=chat_user, ending_id=endings[0].id, kind="unexpected")
-    reviews.review_create(ending_id=endings[0].id, moderator=moderator, verdict="overturned")
-    reviews.review_create(ending_id=endings[1].id, moderator=moderator, verdict="upheld")
+    reviews.review_create(ending_id=endings[0].id, moderator=moderator, verdict="overturned", reason="misread")
+    reviews.review_create(ending_id=endings[1].id, moderator=moderator, verdict="upheld", reason="repeated_harm")
     Flag.objects.create(kind=Flag.Kind.CRISIS, priority=3, user=chat_user)
     client.force_login(moderator)
     response = client.get("/moderation/metrics/?days=7")

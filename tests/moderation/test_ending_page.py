@@ -79,9 +79,9 @@ def test_the_report_form_needs_a_csrf_token(chat_user, ending):
 
 def test_the_page_shows_the_review_outcome(client, chat_user, moderator, ending):
     client.force_login(chat_user)
-    reviews.review_create(ending_id=ending.id, moderator=moderator, verdict="upheld")
+    reviews.review_create(ending_id=ending.id, moderator=moderator, verdict="upheld", reason="repeated_harm")
     assert "Reviewed: upheld" in client.get(f"/endings/{ending.id}/").content.decode()
     other = build_ending(chat_user)
-    reviews.review_create(ending_id=other.id, moderator=moderator, verdict="overturned")
+    reviews.review_create(ending_id=other.id, moderator=moderator, verdict="overturned", reason="misread")
     page = client.get(f"/endings/{other.id}/").content.decode()
     assert "Reopened" in page and "Continue the chat" in page
