@@ -166,7 +166,11 @@ def test_a_verdict_decides_the_report_and_tells_the_user(chat_user, moderator, d
     notice = ReviewNotice.objects.get()
     assert (notice.user, notice.ending_id, notice.review, notice.seen_at) == (chat_user, ending.id, review, None)
     send.assert_called_once_with(
-        ending.conversation_id, "review.decided", ending_id=str(ending.id), verdict="upheld", url=f"/endings/{ending.id}/"
+        ending.conversation_id,
+        "review.decided",
+        ending_id=str(ending.id),
+        verdict="upheld",
+        url=f"/endings/{ending.id}/",
     )
 
 
