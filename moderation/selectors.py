@@ -158,24 +158,27 @@ def _latest_verdict():
     )
 
 
-def endings_annotated() -> QuerySet[Ending]:
-    return Ending.objects.annotate(
-        verdict=_latest_verdict(),
+def endings_annotated(*, verdict: bool = True) -> QuerySet[Ending]:
+    """Endings with `has_verdict`, `has_feedback`, `open_feedback` (EXISTS, cheap to filter and sort
+    on) and, unless `verdict=False`, the latest `verdict` (a sorted subquery: for display)."""
+    endings = Ending.objects.annotate(
+        has_verdict=Exists(Review.objects.filter(ending=OuterRef("pk"), verdict__in=VERDICTS)),
         has_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk"))),
         open_feedback=Exists(Feedback.objects.filter(ending=OuterRef("pk"), status__in=Feedback.UNDECIDED)),
     )
+    return endings.annotate(verdict=_latest_verdict()) if verdict else endings
 
 
-def endings_filtered(filters: QueueFilters) -> QuerySet[Ending]:
-    endings = endings_annotated()
+def endings_filtered(filters: QueueFilters, *, verdict: bool = True) -> QuerySet[Ending]:
+    endings = endings_annotated(verdict=verdict or filters.review in ("upheld", "overturned"))
     if filters.open_only:
-        endings = endings.filter(Q(verdict__isnull=True, reopened_at__isnull=True) | Q(open_feedback=True))
+        endings = endings.filter(Q(has_verdict=False, reopened_at__isnull=True) | Q(open_feedback=True))
     if filters.reason:
         endings = endings.filter(reason=filters.reason)
     if filters.category:
         endings = endings.filter(category=filters.category)
     if filters.review == "unreviewed":
-        endings = endings.filter(verdict__isnull=True, reopened_at__isnull=True)
+        endings = endings.filter(has_verdict=False, reopened_at__isnull=True)
     elif filters.review == "upheld":
         endings = endings.filter(verdict=Review.Verdict.UPHELD)
     elif filters.review == "overturned":
@@ -213,13 +216,13 @@ def queue_rows(filters: QueueFilters):
     ending_rows = None
     if filters.kind != "flags":
         ending_rows = (
-            endings_filtered(filters)
+            endings_filtered(filters, verdict=False)
             .annotate(
                 row_kind=Value("ending", output_field=CharField()),
                 row_item=Cast("id", output_field=CharField()),
                 urgency=Case(
                     When(open_feedback=True, then=Value(URGENCY_FEEDBACK)),
-                    When(Q(verdict__isnull=True, reopened_at__isnull=True), then=Value(URGENCY_UNREVIEWED)),
+                    When(Q(has_verdict=False, reopened_at__isnull=True), then=Value(URGENCY_UNREVIEWED)),
                     default=Value(URGENCY_DONE),
                     output_field=IntegerField(),
                 ),

@@ -55,6 +55,7 @@ def test_a_moderator_confirms_an_overturn_and_a_resolve_and_gives_the_reason(pag
 
     page.select_option("[data-testid=overturned-reason]", "legitimate")
     page.fill("[data-testid=overturned-note]", "Your questions were for a chemistry class.")
+    shot(page, "case", full_page=True)
     page.click("[data-testid=overturn]")
     dialog = page.locator("[data-testid=confirm-dialog]")
     expect(dialog).to_be_visible()
@@ -76,7 +77,6 @@ def test_a_moderator_confirms_an_overturn_and_a_resolve_and_gives_the_reason(pag
         "legitimate",
         "Your questions were for a chemistry class.",
     )
-    shot(page, "case")
 
     with loading(page, r"/moderation/$"):
         page.goto("/moderation/")
@@ -184,7 +184,7 @@ def test_the_user_reports_follows_the_status_and_hears_the_decision_on_their_cha
             "The chat kept asking for content we do not help with, after the assistant declined and warned."
         )
         expect(page.locator("[data-testid=decision-note]")).to_contain_text("nerve agent's synthesis")
-        shot(page, "ending-decided")
+        shot(page, "ending-decided", full_page=True)
         assert Feedback.objects.get().status == "reviewed"
 
         # Read: the notice is gone. The chat decided while the user was away shows at the next load.

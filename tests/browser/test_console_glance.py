@@ -63,7 +63,7 @@ def test_a_policy_admin_reads_the_metrics_at_a_glance(page, live_site):
     review = page.locator("[data-testid=review-wait]")
     expect(review.locator(".wait-p50")).to_have_text("20 min")
     expect(review.locator(".wait-p90")).to_have_text("28 min")
-    shot(page, "metrics")
+    shot(page, "metrics", full_page=True)
 
     with loading(page, r"days=7", status=200):
         page.select_option("#id_days", "7")

@@ -82,13 +82,16 @@ def loading(page, pattern: str, status: int | None = None):
         assert navigation.value.status == status, navigation.value.status
 
 
-def shot(page, name: str, locator=None) -> None:
+def shot(page, name: str, locator=None, full_page: bool = False) -> None:
     """Save docs/console-<name>.png when screenshots were asked for."""
     if not SCREENSHOTS:
         return
     target = Path(SCREENSHOTS) / f"console-{name}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
-    (locator or page).screenshot(path=str(target))
+    if locator is not None:
+        locator.screenshot(path=str(target))
+    else:
+        page.screenshot(path=str(target), full_page=full_page)
 
 
 def bad_responses(page) -> list[str]:

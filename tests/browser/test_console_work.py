@@ -180,6 +180,7 @@ def test_a_moderator_works_the_queue_and_a_case_from_the_keyboard(page, live_sit
     with loading(page, rf"/moderation/cases/{queue_order[0]}/$"):
         page.keyboard.press("o")
     expect(page.locator("[data-testid=next-case]")).to_be_visible()
+    expect(page.locator("[data-testid=prev-case]")).to_be_hidden()  # the first case of the queue page
     with loading(page, rf"/moderation/cases/{queue_order[1]}/$"):
         page.keyboard.press("j")
     with loading(page, rf"/moderation/cases/{queue_order[0]}/$"):
@@ -226,6 +227,7 @@ def test_invalid_filters_show_an_error_beside_the_field_and_apply_nothing(page, 
     expect(page.locator("[data-testid=queue-ending]")).to_have_count(0)
     expect(page.locator("[data-testid=queue-empty]")).to_have_text("Fix the filters above to see the queue.")
     expect(page.locator("[data-testid=export]")).to_have_count(0)
+    expect(field.locator(".sent-value")).to_have_text("You sent “2026-13-45”.")
     shot(page, "filter-error")
     export = page.request.get("/moderation/export.csv?reason=abuse&date_from=2026-13-45")
     assert export.status == 400 and "Nothing was exported" in export.text()
@@ -263,6 +265,7 @@ def test_every_case_view_is_in_the_audit_log_and_the_log_filters_by_moderator(pa
     sign_in(page, live_site, mod)
     with loading(page, rf"/moderation/cases/{ending.id}/$"):
         page.goto(f"/moderation/cases/{ending.id}/")  # low-severity or not: every view is recorded
+    expect(page.locator("[data-testid=next-case]")).to_be_hidden()  # no queue page behind it
     with loading(page, r"/moderation/$"):
         page.goto("/moderation/")
     with loading(page, rf"/moderation/conversations/{ending.conversation_id}/"):

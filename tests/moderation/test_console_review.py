@@ -328,3 +328,14 @@ def test_a_bulk_action_is_capped(chat_user, moderator):
             moderator=moderator,
             reason="repeated_harm",
         )
+
+
+def test_past_reviews_never_number_the_empty_message(client, chat_user, moderator):
+    ending = build_ending(chat_user)
+    client.force_login(moderator)
+    page = client.get(f"/moderation/cases/{ending.id}/").content.decode()
+    assert '<p class="muted" data-testid="reviews">No reviews yet.</p>' in page
+    assert '<ol class="reviews"' not in page
+    reviews.review_create(ending_id=ending.id, moderator=moderator, verdict="upheld", reason="repeated_harm")
+    page = client.get(f"/moderation/cases/{ending.id}/").content.decode()
+    assert '<ol class="reviews" data-testid="reviews">' in page and "No reviews yet." not in page
