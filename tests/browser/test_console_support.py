@@ -10,7 +10,6 @@ import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urljoin
 
 from django.test import Client
 
@@ -60,17 +59,18 @@ def new_page(browser, live_site: str):
 @contextmanager
 def posting(page, path_part: str, status: int | None = None):
     """Wait for the server's answer to the POST (to a URL containing `path_part`) that the block
-    makes, then for the page it leads to: the redirect's target, or the answer itself."""
+    makes, then for the document it leads to (the redirect's target or the answer itself) to have
+    replaced this one, even when its URL is the same: the old document carries a marker that the
+    new one does not."""
+    page.evaluate("window.__beforePost = true")
     with page.expect_response(lambda r: r.request.method == "POST" and path_part in r.url) as answer:
         yield answer
     response = answer.value
     assert response.status < 500, response.status
     if status is not None:
         assert response.status == status, response.status
-    if response.status in (301, 302, 303):
-        page.wait_for_url(urljoin(response.url, response.headers["location"]))
-    else:
-        page.wait_for_url(response.url)
+    page.wait_for_function("() => window.__beforePost === undefined")
+    page.wait_for_load_state("load")
 
 
 @contextmanager
