@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation, Ending, Message
 from moderation.taxonomy import CATEGORY_CHOICES
@@ -83,14 +84,22 @@ class PolicyVersion(models.Model):
 
 
 class Feedback(models.Model):
+    """The owner's report about an ending: a complaint in the sense of the EU Digital Services Act
+    (Art. 20). Its status is what the user's ending page shows: received (`open`), under review
+    (`in_review`: a moderator opened, claimed or was assigned the case) and decided (`reviewed`:
+    a verdict was recorded; `decision` is that review, `decided_at` its time)."""
+
     class Kind(models.TextChoices):
-        UNEXPECTED = "unexpected", "This was unexpected"
-        EXPECTED = "expected", "I understand why"
-        OTHER = "other", "Something else"
+        UNEXPECTED = "unexpected", _("This was unexpected")
+        EXPECTED = "expected", _("I understand why")
+        OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):
-        OPEN = "open"
-        REVIEWED = "reviewed"
+        OPEN = "open", _("received")
+        IN_REVIEW = "in_review", _("under review")
+        REVIEWED = "reviewed", _("decided")
+
+    UNDECIDED = (Status.OPEN, Status.IN_REVIEW)
 
     ending = models.ForeignKey(Ending, on_delete=models.CASCADE, related_name="feedback")
     user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -98,6 +107,8 @@ class Feedback(models.Model):
     text = models.TextField(blank=True, max_length=2000)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.ForeignKey("Review", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [
@@ -136,16 +147,40 @@ class ImmutableModel(models.Model):
 
 
 class Review(ImmutableModel):
+    """A moderator's verdict on an ending. For `upheld` and `overturned`, `reason` (a code of
+    REASONS) and `note` are the statement the user reads on their ending page, in their language
+    for the reason; a `note` verdict is an internal remark that the user never sees."""
+
     class Verdict(models.TextChoices):
         UPHELD = "upheld"
         OVERTURNED = "overturned"
         NOTE = "note"
+
+    # The reasons a moderator chooses from, per verdict; the label is what the user reads.
+    # "other" needs the note to say it.
+    REASONS = {
+        "upheld": {
+            "repeated_harm": _(
+                "The chat kept asking for content we do not help with, after the assistant declined and warned."
+            ),
+            "abuse": _("The chat kept abusing the assistant after it declined and warned."),
+            "user_request": _("The chat was ended because you asked for it and confirmed it."),
+            "other": _("Another reason, explained below."),
+        },
+        "overturned": {
+            "misread": _("Our automatic system misread your messages: they did not ask for harmful content."),
+            "legitimate": _("In context, your questions were legitimate (for example study, work, safety or fiction)."),
+            "too_strict": _("The policy was applied too strictly in this case."),
+            "other": _("Another reason, explained below."),
+        },
+    }
 
     ending = models.ForeignKey(Ending, on_delete=models.CASCADE, related_name="reviews")
     moderator = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    reason = models.CharField(max_length=32, blank=True)
     note = models.TextField(blank=True, max_length=4000)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -155,6 +190,11 @@ class Review(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.verdict} review of ending {self.ending_id}"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason as the user reads it (translated when a translation exists)."""
+        return str(self.REASONS.get(self.verdict, {}).get(self.reason, ""))
 
 
 class Flag(models.Model):
@@ -206,6 +246,7 @@ class AuditEvent(ImmutableModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
@@ -213,12 +254,16 @@ class AuditEvent(ImmutableModel):
 
 class CaseClaim(models.Model):
     """A moderator's claim on one ending's case, so two moderators do not review the same case.
-    A claim lapses at `expires_at`; taking it is a conditional UPDATE (see services.reviews)."""
+    A claim lapses at `expires_at`; taking it is a conditional UPDATE (see services.reviews).
+    `assigned_by` is set when another moderator assigned the case (a longer claim)."""
 
     ending = models.OneToOneField(Ending, on_delete=models.CASCADE, related_name="claim")
     moderator = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     claimed_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+    assigned_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"claim on {self.ending_id} by {self.moderator_id}"
@@ -251,3 +296,23 @@ class Backtest(models.Model):
 
     def __str__(self) -> str:
         return f"Backtest {self.pk} of v{self.policy_version_id} ({self.status})"
+
+
+class ReviewNotice(models.Model):
+    """The in-app notice that tells a user a verdict was recorded on one of their endings (the
+    report they sent was decided, or their chat was reopened). Shown on their chat pages until
+    they open the ending page (`seen_at`). One per review."""
+
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ending = models.ForeignKey(Ending, on_delete=models.CASCADE, related_name="+")
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="notice")
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "created_at"], condition=Q(seen_at__isnull=True), name="notice_unseen_by_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"notice of review {self.review_id} to user {self.user_id}"

@@ -2,6 +2,7 @@
 call one selector or service, and render."""
 
 from moderation.views.cases import (
+    bulk_action,
     case_action,
     case_page,
     conversation_page,
@@ -28,6 +29,7 @@ __all__ = [
     "audit_log",
     "backtest_page",
     "backtest_status",
+    "bulk_action",
     "case_action",
     "case_page",
     "conversation_page",

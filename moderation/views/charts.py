@@ -9,8 +9,10 @@ from datetime import date
 WIDTH = 720
 HEIGHT = 200
 LEFT = 36  # room for the y-axis labels
+RIGHT = 28  # room for half of the last date label, which is centred under the last bar
 BOTTOM = 22  # room for the dates
 TOP = 8
+LABEL_SLOTS = 6  # about this many date labels, whatever the period
 SERIES_CLASSES = 8
 
 
@@ -54,7 +56,7 @@ def stacked_bars(days: list[date], series: dict[str, dict[date, int]], labels: d
     totals = [sum(series[name].get(day, 0) for name in order) for day in days]
     top = _nice_max(max(totals, default=0) or 1)
     plot_height = HEIGHT - TOP - BOTTOM
-    slot = (WIDTH - LEFT) / max(len(days), 1)
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     bar_width = max(slot * 0.75, 1)
     chart = Chart(width=WIDTH, height=HEIGHT, baseline=HEIGHT - BOTTOM, total=sum(totals))
     for index, day in enumerate(days):
@@ -75,10 +77,8 @@ def stacked_bars(days: list[date], series: dict[str, dict[date, int]], labels: d
                     title=f"{day.isoformat()}: {labels.get(name, name)} {count}",
                 )
             )
-    every = max(1, len(days) // 6)
-    for index, day in enumerate(days):
-        if index % every == 0 or index == len(days) - 1:
-            chart.x_labels.append({"x": round(LEFT + index * slot + slot / 2, 2), "text": day.strftime("%b %d")})
+    for index in label_indexes(len(days)):
+        chart.x_labels.append({"x": round(LEFT + index * slot + slot / 2, 2), "text": date_label(days[index])})
     for fraction in (0, 0.25, 0.5, 0.75, 1):
         chart.y_ticks.append({"y": round(HEIGHT - BOTTOM - fraction * plot_height, 2), "text": f"{top * fraction:g}"})
     chart.legend = [
@@ -90,6 +90,23 @@ def stacked_bars(days: list[date], series: dict[str, dict[date, int]], labels: d
         for number, name in enumerate(order)
     ]
     return chart
+
+
+def label_indexes(count: int) -> list[int]:
+    """The days that get a date label: the first, the last, and evenly spaced ones between that
+    are not so close to the last one that the two would overlap."""
+    if count <= 0:
+        return []
+    every = max(1, count // LABEL_SLOTS)
+    indexes = [index for index in range(0, count, every) if count - 1 - index >= every / 2 or index == count - 1]
+    if indexes[-1] != count - 1:
+        indexes.append(count - 1)
+    return indexes
+
+
+def date_label(day: date) -> str:
+    """ "Dec 1", never "Dec 01" (and never cut: the chart keeps room on the right)."""
+    return f"{day.strftime('%b')} {day.day}"
 
 
 def rate_bars(rates: list[tuple[str, float | None, str]]) -> list[dict]:
@@ -107,7 +124,7 @@ def rate_bars(rates: list[tuple[str, float | None, str]]) -> list[dict]:
 
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
-        return "no reviews yet"
+        return "—"
     minutes = seconds / 60
     if minutes < 1:
         return f"{seconds:.0f} s"

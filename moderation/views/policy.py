@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from conversations.exceptions import NotFound
 from moderation import selectors, taxonomy
-from moderation.forms import BacktestForm, PolicyDraftForm
+from moderation.forms import BacktestForm, PolicyDraftForm, setting_label
 from moderation.models import PolicyVersion
 from moderation.policy import PolicySettings, PolicySettingsError
 from moderation.services import policies
 from moderation.views.access import TUNE, console_view
+from moderation.views.confirm import Confirmation, is_confirmed, render_confirmation
 
 
 def _version_or_404(number: int) -> PolicyVersion:
@@ -53,7 +54,8 @@ def _diff_rows(version: PolicyVersion) -> tuple[int, list[dict]]:
     except PolicySettingsError:
         return active_number, []
     return active_number, [
-        {"field": name, "active": _show(name, old), "version": _show(name, new)} for name, old, new in active.diff(mine)
+        {"field": name, "label": setting_label(name), "active": _show(name, old), "version": _show(name, new)}
+        for name, old, new in active.diff(mine)
     ]
 
 
@@ -62,14 +64,17 @@ def _show(name: str, value) -> str:
         return ", ".join(taxonomy.label(c) for c in value) or "(none)"
     if name == "crisis_resources":
         return "; ".join(f"{r['name']} ({r['region']})" for r in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return str(value)
 
 
-@console_view(TUNE)
-def policy_detail(request, number: int):
-    version = _version_or_404(number)
+def _detail(request, version: PolicyVersion, *, backtest_form: BacktestForm | None = None, status: int = 200):
     active_number, diff = _diff_rows(version)
-    settings_rows = [{"field": name, "value": _show(name, value)} for name, value in version.settings.items()]
+    settings_rows = [
+        {"field": name, "label": setting_label(name), "value": _show(name, value)}
+        for name, value in version.settings.items()
+    ]
     return render(
         request,
         "moderation/policy_detail.html",
@@ -79,10 +84,16 @@ def policy_detail(request, number: int):
             "diff": diff,
             "settings_rows": settings_rows,
             "backtests": selectors.backtests_of(version),
-            "backtest_form": BacktestForm(),
+            "backtest_form": backtest_form or BacktestForm(),
             "section": "policy",
         },
+        status=status,
     )
+
+
+@console_view(TUNE)
+def policy_detail(request, number: int):
+    return _detail(request, _version_or_404(number))
 
 
 @console_view(TUNE, methods=("GET", "POST"))
@@ -124,17 +135,59 @@ def policy_edit(request, number: int):
 
 @console_view(TUNE, methods=("POST",))
 def policy_backtest(request, number: int):
-    _version_or_404(number)
+    """An invalid `since` is refused beside the field (status 400): never a replay of the whole
+    history in its place."""
+    version = _version_or_404(number)
     form = BacktestForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, version, backtest_form=form, status=400)
     since = None
-    if form.is_valid() and form.cleaned_data.get("since"):
+    if form.cleaned_data.get("since"):
         since = timezone.make_aware(datetime.combine(form.cleaned_data["since"], time.min))
     run = policies.backtest_request(number=number, actor=request.user, since=since)
     return redirect("moderation:backtest", backtest_id=run.pk)
 
 
+def _confirm_policy_change(request, version: PolicyVersion, *, kind: str):
+    active_number, diff = _diff_rows(version)
+    details = [(row["label"], f"{row['active']} → {row['version']}") for row in diff] or [
+        ("Settings", f"the same as the active version v{active_number}")
+    ]
+    if kind == "publish":
+        title = f"Publish v{version.number}?"
+        lead = (
+            f"It becomes the active policy for every new turn at once, and v{active_number} is retired. "
+            "Changes against the active version:"
+        )
+        button, url = "Publish (make active)", reverse("moderation:policy_publish", args=[version.number])
+    else:
+        title = f"Roll back to v{version.number}?"
+        lead = (
+            f"A copy of v{version.number}'s settings is published as a new version and becomes active at once; "
+            f"v{active_number} is retired. Changes against the active version:"
+        )
+        button, url = "Roll back", reverse("moderation:policy_rollback", args=[version.number])
+    return render_confirmation(
+        request,
+        Confirmation(
+            title=title,
+            lead=lead,
+            details=details,
+            action_url=url,
+            button=button,
+            cancel_url=reverse("moderation:policy_detail", args=[version.number]),
+            testid=f"confirm-{kind}",
+        ),
+        extra={"section": "policy"},
+    )
+
+
 @console_view(TUNE, methods=("POST",))
 def policy_publish(request, number: int):
+    if not is_confirmed(request):
+        version = _version_or_404(number)
+        if version.status == PolicyVersion.Status.DRAFT:
+            return _confirm_policy_change(request, version, kind="publish")
     try:
         policies.policy_publish(number=number, actor=request.user)
     except policies.PolicyError as error:
@@ -150,6 +203,10 @@ def policy_publish(request, number: int):
 
 @console_view(TUNE, methods=("POST",))
 def policy_rollback(request, number: int):
+    if not is_confirmed(request):
+        version = _version_or_404(number)
+        if version.status == PolicyVersion.Status.RETIRED:
+            return _confirm_policy_change(request, version, kind="rollback")
     try:
         version = policies.policy_rollback(number=number, actor=request.user)
     except policies.PolicyError as error:

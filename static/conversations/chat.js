@@ -478,6 +478,8 @@ function connect() {
     }
     const handler = handlers[data.type];
     if (handler) handler(data);
+    // Other modules of the page (the review notices) listen for frames here.
+    window.dispatchEvent(new CustomEvent("chat:frame", { detail: data }));
   });
   socket.addEventListener("close", (event) => {
     if (stopped) return;

@@ -81,7 +81,7 @@ def test_a_reopened_ending_that_the_draft_would_not_make_is_reported_as_overturn
     from moderation.services import reviews
 
     ending = build_ending(chat_user)
-    reviews.review_create(ending_id=ending.id, moderator=policy_admin, verdict="overturned")
+    reviews.review_create(ending_id=ending.id, moderator=policy_admin, verdict="overturned", reason="misread")
     [removed] = backtest.backtest(WITHOUT_CBRN).removed
     assert removed.reopened is True
 
