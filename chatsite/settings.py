@@ -193,9 +193,10 @@ CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
 CASCADE_LLM_BAND = tuple(float(part) for part in env_list("CASCADE_LLM_BAND", "0.15,0.85"))
 CASCADE_LLM_SEVERITY_BAND = tuple(int(part) for part in env_list("CASCADE_LLM_SEVERITY_BAND", "1,4"))
 CASCADE_LLM_SHARE = env_float("CASCADE_LLM_SHARE", 0.0)
-# hybrid (the default): a lexicon hit stands only where the learned judge finds its category at
-# least this likely (crisis categories: the lower bar).
+# hybrid (the default): a lexicon hit stands only where the learned judge finds its category (or,
+# for the flag bar, the turn's harm at all) at least this likely; crisis categories: the lower bar.
 HYBRID_VETO = env_float("HYBRID_VETO", 0.15)
+HYBRID_FLAG_VETO = env_float("HYBRID_FLAG_VETO", 0.5)
 HYBRID_CRISIS_VETO = env_float("HYBRID_CRISIS_VETO", 0.05)
 # Where train_classifier and make eval read the project's corpus (corpus/LABEL_GUIDE.md).
 CLASSIFIER_CORPUS_DIR = env_str("CLASSIFIER_CORPUS_DIR", str(BASE_DIR / "corpus"))

@@ -279,7 +279,7 @@ def main() -> None:
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
 
-    from moderation.classifiers.hybrid import DEFAULT_CRISIS_VETO, DEFAULT_VETO, combine
+    from moderation.classifiers.hybrid import combine
     from moderation.classifiers.learned import Judgement
     from moderation.classifiers.offline import OfflineClassifier
 
@@ -305,9 +305,7 @@ def main() -> None:
                 if name == "learned":
                     scores = judgement.scores
                 else:
-                    scores, _ = combine(
-                        offline_verdicts[e.id], judgement, veto=DEFAULT_VETO, crisis_veto=DEFAULT_CRISIS_VETO
-                    )
+                    scores, _ = combine(offline_verdicts[e.id], judgement)
             out.append(result(e, scores))
         results[name] = out
     reports = {

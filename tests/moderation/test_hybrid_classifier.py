@@ -39,30 +39,39 @@ def lexicon(**scores: int) -> Verdict:
 
 def test_a_lexicon_hit_the_learned_judge_finds_implausible_is_vetoed():
     # the survivor describing what was done to them: alarming words, no request
-    scores, vetoed = combine(lexicon(sexual_minors=4), judgement(sexual_minors=0.02), veto=0.15, crisis_veto=0.05)
+    scores, vetoed = combine(
+        lexicon(sexual_minors=4), judgement(sexual_minors=0.02), veto=0.15, crisis_veto=0.05, flag_veto=0.5
+    )
     assert scores.get("sexual_minors", 0) == 0
     assert vetoed == ["hybrid:veto:sexual_minors"]
 
 
 def test_a_plausible_lexicon_hit_keeps_the_higher_severity():
-    scores, vetoed = combine(lexicon(cbrn=4), judgement(cbrn=0.6), veto=0.15, crisis_veto=0.05)
+    scores, vetoed = combine(lexicon(cbrn=4), judgement(cbrn=0.6), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
     assert scores["cbrn"] == 4 and vetoed == []
 
 
+def test_a_hit_in_another_category_stands_when_both_judges_find_the_turn_harmful():
+    scores, vetoed = combine(
+        lexicon(cyber_attack=3), judgement(flag=0.8, nonviolent_crime=0.7), veto=0.15, crisis_veto=0.05, flag_veto=0.5
+    )
+    assert scores["cyber_attack"] == 3 and vetoed == []
+
+
 def test_crisis_hits_have_the_lower_bar():
-    kept, _ = combine(lexicon(self_harm=2), judgement(self_harm=0.08), veto=0.15, crisis_veto=0.05)
+    kept, _ = combine(lexicon(self_harm=2), judgement(self_harm=0.08), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
     assert kept["self_harm"] == 2
-    gone, vetoed = combine(lexicon(self_harm=2), judgement(self_harm=0.01), veto=0.15, crisis_veto=0.05)
+    gone, vetoed = combine(lexicon(self_harm=2), judgement(self_harm=0.01), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
     assert "self_harm" not in gone and vetoed == ["hybrid:veto:self_harm"]  # the energy-drink question
 
 
 def test_what_only_the_learned_judge_sees_stands():
-    scores, _ = combine(lexicon(), judgement(hate=0.9, hate_3=0.7), veto=0.15, crisis_veto=0.05)
+    scores, _ = combine(lexicon(), judgement(hate=0.9, hate_3=0.7), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
     assert scores["hate"] == 3
 
 
 def test_mild_lexicon_scores_are_not_combined():
-    scores, vetoed = combine(lexicon(other=1), judgement(), veto=0.15, crisis_veto=0.05)
+    scores, vetoed = combine(lexicon(other=1), judgement(), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
     assert scores == {} and vetoed == []
 
 
@@ -90,7 +99,9 @@ class StubLexicon:
 
 def test_the_verdict_carries_probabilities_signals_and_both_views():
     learned = StubLearned(judgement(flag=0.7, threat_to_others=0.9, threat_to_others_3=0.8, cbrn=0.4))
-    hybrid = HybridClassifier(lexicon=StubLexicon(lexicon(cbrn=4)), learned=learned, veto=0.15, crisis_veto=0.05)  # type: ignore[arg-type]
+    hybrid = HybridClassifier(
+        lexicon=StubLexicon(lexicon(cbrn=4)), learned=learned, veto=0.15, crisis_veto=0.05, flag_veto=0.5
+    )  # type: ignore[arg-type]
 
     verdict = hybrid.classify(
         "I'll put it in my landlord's tea", context=("where do I get ricin",), last_action="refuse"

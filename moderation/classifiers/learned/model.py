@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -64,14 +64,26 @@ def features(embeddings: np.ndarray, *, has_context: bool, last_action: str | No
 @dataclass(frozen=True)
 class Thresholds:
     flag: float  # a turn is flagged at p(flag) >= this (its top category then reaches 2)
-    level2: float  # a category reaches 2 at p(category >= 2) >= this
+    level2: float  # a category reaches 2 at p(category >= 2) >= this, unless `per_category` says
     level3: float
     level4: float
     crisis: float  # self_harm / threat_to_others reach 2 at p >= this (recall first)
+    per_category: Mapping[str, float] = field(default_factory=dict)  # level-2 thresholds by category
+
+    def level2_for(self, name: str) -> float:
+        if name in CRISIS:
+            return self.crisis
+        return self.per_category.get(name, self.level2)
+
+    def as_json(self) -> dict[str, object]:
+        return {**{k: getattr(self, k) for k in ("flag", "level2", "level3", "level4", "crisis")},
+                "per_category": dict(self.per_category)}  # fmt: skip
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, float]) -> Thresholds:
-        return cls(**{name: float(obj[name]) for name in cls.__dataclass_fields__})
+    def from_json(cls, obj: Mapping[str, object]) -> Thresholds:
+        scalars = {name: float(obj[name]) for name in ("flag", "level2", "level3", "level4", "crisis")}  # type: ignore[arg-type]
+        per_category = {str(k): float(v) for k, v in dict(obj.get("per_category") or {}).items()}  # type: ignore[call-overload]
+        return cls(**scalars, per_category=per_category)
 
 
 class Heads:
@@ -112,8 +124,9 @@ class Heads:
 def severities(probabilities: np.ndarray, thresholds: Thresholds) -> dict[str, int]:
     """Per-category severities (0-4) of one row of calibrated probabilities.
 
-    A category reaches 2 when its own `>= 2` probability passes its threshold (the crisis ones
-    have their own, lower one), then 3 and 4 when those levels pass theirs. A turn flagged as a
+    A category reaches 2 when its own `>= 2` probability passes its own threshold (each category
+    has one, fitted so that benign look-alikes of that category stay below it; the crisis ones
+    share a recall-first one), then 3 and 4 when those levels pass theirs. A turn flagged as a
     whole but with no category past its threshold gives its most likely non-crisis category 2
     (refused, never counted).
     A probability of at least half the level-2 threshold gives 1 (edgy, answered).
@@ -122,7 +135,7 @@ def severities(probabilities: np.ndarray, thresholds: Thresholds) -> dict[str, i
     scores: dict[str, int] = {}
     for name in NAMES:
         p2 = p[f"{name}>=2"]
-        bar = thresholds.crisis if name in CRISIS else thresholds.level2
+        bar = thresholds.level2_for(name)
         if p2 >= bar:
             severity = 2
             if p[f"{name}>=3"] >= thresholds.level3:

@@ -189,7 +189,7 @@ class Fitted:
     thresholds: Thresholds
 
     def heads(self, version: str = "fold") -> Heads:
-        return Heads(self.arrays, {"thresholds": self.thresholds.__dict__, "version": version})
+        return Heads(self.arrays, {"thresholds": self.thresholds.as_json(), "version": version})
 
 
 def train_heads(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndarray, *, seed: int = SEED) -> dict:
@@ -257,23 +257,42 @@ def platt(logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarr
 
 
 def choose_thresholds(probabilities: np.ndarray, examples: Sequence[Example]) -> Thresholds:
-    """The lowest thresholds whose out-of-source false-crisis / false-positive rates on benign rows
-    stay within TARGET_FALSE_CRISIS / TARGET_FPR (recall first, within a bounded FPR). The same
-    decision as `model.severities`, vectorised."""
+    """Thresholds from out-of-source probabilities, recall first within bounded false alarms:
+    - crisis: the lowest threshold whose false-crisis rate on benign rows is <= TARGET_FALSE_CRISIS;
+    - every other category, and `flag`: the same quantile of that output's benign distribution
+      (each category's benign look-alikes score differently: security questions look like
+      cyber attacks far more than cooking looks like anything), the quantile found by bisection
+      so that the benign rows flagged by any of them (or by crisis) stay <= TARGET_FPR.
+    The same decision as `model.severities`, vectorised."""
     benign = probabilities[[i for i, e in enumerate(examples) if e.label == "benign"]]
+    names = [name for name in NAMES if name not in CRISIS]
     if not len(benign):
         return Thresholds(flag=0.5, level2=0.5, level3=0.5, level4=0.5, crisis=0.5)
-    crisis_columns = [OUTPUTS.index(f"{name}>=2") for name in CRISIS]
-    other_columns = [0, *(OUTPUTS.index(f"{name}>=2") for name in NAMES if name not in CRISIS)]
-    crisis_p = benign[:, crisis_columns].max(axis=1)
-    other_p = benign[:, other_columns].max(axis=1)
-    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    crisis = next((float(c) for c in grid if (crisis_p >= c).mean() <= TARGET_FALSE_CRISIS), 0.95)
-    flag = next(
-        (float(f) for f in grid if ((other_p >= f) | (crisis_p >= crisis)).mean() <= TARGET_FPR),
-        0.95,
+    crisis_p = benign[:, [OUTPUTS.index(f"{name}>=2") for name in CRISIS]].max(axis=1)
+    crisis = float(np.clip(np.quantile(crisis_p, 1 - TARGET_FALSE_CRISIS), 0.05, 0.99))
+    columns = [0, *(OUTPUTS.index(f"{name}>=2") for name in names)]
+    scores = benign[:, columns]
+
+    def at(share: float) -> np.ndarray:
+        return np.clip(np.quantile(scores, 1 - share, axis=0), 0.05, 0.99)
+
+    def flagged(bars: np.ndarray) -> float:
+        return float(((scores >= bars).any(axis=1) | (crisis_p >= crisis)).mean())
+
+    low, high = 0.0, TARGET_FPR
+    for _ in range(30):
+        middle = (low + high) / 2
+        low, high = (middle, high) if flagged(at(middle)) <= TARGET_FPR else (low, middle)
+    bars = at(low)
+    per_category = {name: round(float(bar), 4) for name, bar in zip(names, bars[1:], strict=True)}
+    return Thresholds(
+        flag=round(float(bars[0]), 4),
+        level2=round(float(np.median(bars[1:])), 4),
+        level3=0.5,
+        level4=0.5,
+        crisis=round(crisis, 4),
+        per_category=per_category,
     )
-    return Thresholds(flag=flag, level2=flag, level3=0.5, level4=0.5, crisis=crisis)
 
 
 def calibrate(logits: np.ndarray, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, Thresholds]:
@@ -333,7 +352,7 @@ def save(fitted: Fitted, directory: Path, *, version: str, info: dict) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     arrays = {name: value.astype(np.float16) for name, value in fitted.arrays.items()}
     np.savez_compressed(directory / "model.npz", **arrays)
-    meta = {"version": version, "thresholds": fitted.thresholds.__dict__, "outputs": list(OUTPUTS), **info}
+    meta = {"version": version, "thresholds": fitted.thresholds.as_json(), "outputs": list(OUTPUTS), **info}
     (directory / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

@@ -83,7 +83,7 @@ class Command(BaseCommand):
                         "id": example.id,
                         "source": example.source,
                         "p": [round(float(p), 5) for p in probabilities],
-                        "thresholds": thresholds.__dict__,
+                        "thresholds": thresholds.as_json(),
                     }
                     handle.write(json.dumps(line) + "\n")
             self.stdout.write(f"leave-one-source-out predictions: {options['loso']}")
