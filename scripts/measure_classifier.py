@@ -190,50 +190,73 @@ def language_table(report: dict) -> list[str]:
     return lines
 
 
-def speed(backends: Sequence[str], examples: Sequence[data.Example]) -> list[str]:
-    """CPU ms per chat-length message (one process, one thread), wall p99 at 2,000 characters, RSS."""
+def speed_one(name: str, corpus_dir: str) -> dict[str, float]:
+    """Time one shipped backend in this (fresh) process: CPU ms per chat-length corpus message,
+    CPU and wall ms at 2,000 characters, CPU ms with three context turns, and the RSS after."""
     from moderation.classifiers.hybrid import HybridClassifier
     from moderation.classifiers.learned import LearnedClassifier
     from moderation.classifiers.offline import OfflineClassifier
 
     builders = {"offline": OfflineClassifier, "learned": LearnedClassifier, "hybrid": HybridClassifier}
-    chat = [e for e in examples if e.source.startswith("corpus-") and not e.context and 40 <= len(e.text) <= 400][:400]
-    long_texts = []
-    for e in examples:
-        if len(e.text) >= 300 and not e.context:
-            long_texts.append((e.text * (2000 // len(e.text) + 1))[:2000])
-        if len(long_texts) >= 60:
-            break
+    corpus, _ = data.load_corpus(corpus_dir)
+    chat = [e.text for e in corpus if not e.context and 40 <= len(e.text) <= 400][:400]
+    long_texts = [(t * (2000 // len(t) + 1))[:2000] for t in [e.text for e in corpus if len(e.text) >= 200][:60]]
+    started = time.perf_counter()
+    classifier = builders[name]()
+    classifier.classify("warm up")
+    load_s = time.perf_counter() - started
+
+    def timed(
+        texts: Sequence[str], contexts: Sequence[tuple[str, ...]] | None = None
+    ) -> tuple[list[float], list[float]]:
+        cpu, wall = [], []
+        for i, text in enumerate(texts):
+            context = contexts[i] if contexts else ()
+            c, w = time.process_time(), time.perf_counter()
+            classifier.classify(text, context=context)
+            cpu.append((time.process_time() - c) * 1000)
+            wall.append((time.perf_counter() - w) * 1000)
+        return cpu, wall
+
+    chat_cpu, _ = timed(chat)
+    long_cpu, long_wall = timed(long_texts)
+    contexts = [tuple(chat[j] for j in range(i + 101, i + 104) if j < len(chat)) for i in range(100)]
+    context_cpu, _ = timed(chat[:100], contexts)
+    return {
+        "load_s": round(load_s, 2),
+        "chat_cpu_p50": percentile(chat_cpu, 0.5),
+        "chat_cpu_p99": percentile(chat_cpu, 0.99),
+        "long_cpu_p50": percentile(long_cpu, 0.5),
+        "long_cpu_p99": percentile(long_cpu, 0.99),
+        "long_wall_p50": percentile(long_wall, 0.5),
+        "long_wall_p99": percentile(long_wall, 0.99),
+        "context_cpu_p50": percentile(context_cpu, 0.5),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def speed(backends: Sequence[str], corpus_dir: str) -> list[str]:
+    """Every backend timed in a fresh process of its own (so that RSS is the backend's)."""
+    import subprocess
+
     lines = [
-        "| backend | CPU ms per chat message p50 / p99 | wall ms at 2,000 chars p50 / p99 "
-        "| with 3 context turns, CPU ms p50 | RSS MB after |",
-        "|---|---|---|---|---|",
+        "| backend | load s | CPU ms per chat message p50 / p99 | CPU ms at 2,000 chars p50 / p99 "
+        "| wall ms at 2,000 chars p50 / p99 | CPU ms with 3 new context turns p50 | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in backends:
-        started = time.perf_counter()
-        classifier = builders[name]()
-        classifier.classify("warm up")
-        load_s = time.perf_counter() - started
-        cpu = []
-        for e in chat:
-            t = time.process_time()
-            classifier.classify(e.text)
-            cpu.append((time.process_time() - t) * 1000)
-        wall = []
-        for text in long_texts:
-            t = time.perf_counter()
-            classifier.classify(text)
-            wall.append((time.perf_counter() - t) * 1000)
-        ctx = []
-        for i, e in enumerate(chat[:100]):
-            context = tuple(x.text for x in chat[i + 1 : i + 4])
-            t = time.process_time()
-            classifier.classify(e.text, context=context)
-            ctx.append((time.process_time() - t) * 1000)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out = subprocess.run(  # noqa: S603 (this interpreter, this script)
+            [sys.executable, __file__, "--speed-one", name, "--corpus", corpus_dir],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        m = json.loads(out.strip().splitlines()[-1])
         lines.append(
-            f"| {name} (load {load_s:.1f} s) | {percentile(cpu, 0.5):.2f} / {percentile(cpu, 0.99):.2f} | "
-            f"{percentile(wall, 0.5):.1f} / {percentile(wall, 0.99):.1f} | {percentile(ctx, 0.5):.2f} | {rss:.0f} |"
+            f"| {name} | {m['load_s']:.1f} | {m['chat_cpu_p50']:.2f} / {m['chat_cpu_p99']:.2f} | "
+            f"{m['long_cpu_p50']:.1f} / {m['long_cpu_p99']:.1f} | "
+            f"{m['long_wall_p50']:.1f} / {m['long_wall_p99']:.1f} | "
+            f"{m['context_cpu_p50']:.2f} | {m['rss_mb']:.0f} |"
         )
     return lines
 
@@ -276,8 +299,12 @@ def main() -> None:
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--hh", action="store_true")
     parser.add_argument("--json", default=None, help="also write every breakdown as JSON here")
+    parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
+    if args.speed_one:
+        print(json.dumps(speed_one(args.speed_one, args.corpus)))
+        return
 
     from moderation.classifiers.hybrid import combine
     from moderation.classifiers.learned import Judgement
@@ -327,7 +354,7 @@ def main() -> None:
         print("\n".join(language_table(reports[name])))
     if args.speed:
         print("\n### Speed and memory (shipped backends, this process, one thread)\n")
-        print("\n".join(speed([b for b in backends], examples)))
+        print("\n".join(speed(backends, args.corpus)))
     if args.hh:
         print("\n### hh_rlhf multi-turn conversations through the shipped backends\n")
         print("\n".join(hh_rlhf(backends, Path(args.datasets))))

@@ -31,6 +31,7 @@ from moderation.classifiers.learned.model import (
 from moderation.taxonomy import NAMES
 
 SIGNAL_MIN_PROBABILITY = 0.2  # categories shown as signals (the console) from this probability
+DEOBFUSCATE_MAX_CHARS = 600  # longer texts are read once: obfuscation hides short requests
 _P2 = [OUTPUTS.index(f"{name}>=2") for name in NAMES]
 
 
@@ -102,8 +103,9 @@ class LearnedClassifier:
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    from moderation.classifiers.learned.encoder import Encoder
+                    from moderation.classifiers.learned.encoder import Encoder, one_blas_thread
 
+                    one_blas_thread()
                     self._encoder = Encoder(threads=1)
         return self._encoder
 
@@ -115,7 +117,7 @@ class LearnedClassifier:
         """The turn's calibrated probabilities. An obfuscated turn is also read de-obfuscated and
         the higher probability of each output is kept."""
         texts = texts_to_encode(text, context)
-        plain_form = deobfuscated_form(text)
+        plain_form = deobfuscated_form(text) if len(text) <= DEOBFUSCATE_MAX_CHARS else None
         if plain_form:
             texts += texts_to_encode(plain_form, context)[:2]
         embeddings = self.encoder.encode(texts)
