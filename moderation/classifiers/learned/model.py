@@ -37,14 +37,26 @@ FEATURES = 2 * WIDTH + DIM + 1 + len(ACTIONS)
 CRISIS = ("self_harm", "threat_to_others")
 
 
+MAX_CHARS = 1200  # a longer text is read as its first and last 600 characters (the encoder's cost is linear)
+
+
+def clipped(text: str) -> str:
+    """What the encoder reads of a text: all of it, or its head and tail (a pasted passage's
+    instruction comes before or after it; the lexicon still reads every character)."""
+    if len(text) <= MAX_CHARS:
+        return text
+    half = MAX_CHARS // 2
+    return f"{text[:half]} … {text[-half:]}"
+
+
 def joined_text(text: str, context: Sequence[str]) -> str:
     return " \n ".join([*context[-CONTEXT_JOINED:], text])
 
 
 def texts_to_encode(text: str, context: Sequence[str]) -> list[str]:
     """The texts whose embeddings `features` needs: the turn, the joined turns, the earlier turns."""
-    earlier = list(context[-CONTEXT_MEAN:])
-    return [text, joined_text(text, context) if context else text, *earlier]
+    earlier = [clipped(turn) for turn in context[-CONTEXT_MEAN:]]
+    return [clipped(text), clipped(joined_text(text, context)) if context else clipped(text), *earlier]
 
 
 def features(embeddings: np.ndarray, *, has_context: bool, last_action: str | None) -> np.ndarray:
