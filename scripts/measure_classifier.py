@@ -350,8 +350,13 @@ def main() -> None:
     print("\n### Per source (recall / false-positive rate / crisis detection / false-crisis rate)\n")
     print("\n".join(source_table(reports)))
     for name in backends:
-        print(f"\n### Per language: {name}\n")
+        print(f"\n### Per language: {name} (every row; English holds the public sets too)\n")
         print("\n".join(language_table(reports[name])))
+    in_corpus = [i for i, row in enumerate(rows) if row.source.startswith("corpus-")]
+    for name in backends:
+        corpus_report = breakdown([rows[i] for i in in_corpus], [results[name][i] for i in in_corpus])
+        print(f"\n### Per language: {name}, corpus rows only (the same design in every language)\n")
+        print("\n".join(language_table(corpus_report)))
     if args.speed:
         print("\n### Speed and memory (shipped backends, this process, one thread)\n")
         print("\n".join(speed(backends, args.corpus)))

@@ -84,11 +84,21 @@ class Judgement:
 class LearnedClassifier:
     name = "learned"
 
-    def __init__(self, *, weights_dir: str | None = None, heads: Heads | None = None, encoder=None) -> None:
+    def __init__(
+        self, *, weights_dir: str | None = None, heads: Heads | None = None, encoder=None, eager: bool = True
+    ) -> None:
+        """`eager`: load the weights and the encoder now (a worker builds its backend at start,
+        chatsite/celery.py, so that no user's message pays the 1-2 s)."""
         self._weights_dir = weights_dir or WEIGHTS_DIR
         self._heads = heads
         self._encoder = encoder
         self._lock = threading.Lock()
+        if eager:
+            self.warm()
+
+    def warm(self) -> None:
+        """Load the weights and the encoder (both are otherwise loaded at first use)."""
+        _ = (self.heads, self.encoder)
 
     @property
     def heads(self) -> Heads:
