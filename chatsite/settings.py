@@ -190,7 +190,7 @@ CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
 # cascade (moderation/classifiers/cascade.py): the LLM is asked when the first stage's calibrated
 # probability of harm or crisis lies in this band, for a first stage without probabilities when its
 # severity lies in the severity band, and for this share of all other traffic (a stable sample).
-CASCADE_LLM_BAND = tuple(float(part) for part in env_list("CASCADE_LLM_BAND", "0.15,0.85"))
+CASCADE_LLM_BAND = tuple(float(part) for part in env_list("CASCADE_LLM_BAND", "0.7,0.9"))
 CASCADE_LLM_SEVERITY_BAND = tuple(int(part) for part in env_list("CASCADE_LLM_SEVERITY_BAND", "1,4"))
 CASCADE_LLM_SHARE = env_float("CASCADE_LLM_SHARE", 0.0)
 # hybrid (the default): a lexicon hit stands only where the learned judge finds its category (or,

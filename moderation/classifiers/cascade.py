@@ -3,8 +3,10 @@
 The first stage is the default backend (`hybrid`: lexicon + learned judge). The LLM is asked when
 (bounded cost: most traffic is clearly benign or clearly harmful and never leaves the process):
 - the first stage is **uncertain**: its calibrated probability of harm (`extra["p_flag"]`) or of
-  a crisis (`extra["p_crisis"]`) lies in settings CASCADE_LLM_BAND, inclusive (default 0.15-0.85).
-  A message the rules score 0 reaches the LLM too when the learned judge is unsure about it;
+  a crisis (`extra["p_crisis"]`) lies in settings CASCADE_LLM_BAND, inclusive (default 0.7-0.9:
+  about 18 % of real user prompts, measured on toxicchat, never trained on; 0.6-0.9 sends about a
+  third, 0.8-0.95 about 7 %; docs/benchmarks_classifier.md). A message the rules score 0 reaches
+  the LLM too when the learned judge is unsure about it;
 - a first stage without probabilities (the pure lexicon, a test fake) is asked by severity
   instead: CASCADE_LLM_SEVERITY_BAND, inclusive (default (1, 4));
 - any first-stage signal starts with one of settings CASCADE_LLM_SIGNALS (default: "deobfuscat",
@@ -39,7 +41,7 @@ from typing import Any
 from moderation.classifiers.base import Classifier, ClassifierError, Verdict, classify
 from moderation.taxonomy import CRISIS_CATEGORIES
 
-DEFAULT_BAND = (0.15, 0.85)
+DEFAULT_BAND = (0.7, 0.9)
 DEFAULT_SEVERITY_BAND = (1, 4)
 DEFAULT_SHARE = 0.0
 DEFAULT_SIGNALS = ("deobfuscat", "context", "injection")
