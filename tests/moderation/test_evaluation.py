@@ -156,3 +156,18 @@ def test_the_command_keeps_design_keys_and_adds_breakdowns(tmp_path):
     text = StringIO()
     call_command("evaluate_classifier", str(write_rows(tmp_path, CORPUS_ROWS)), "--backend", "fake", stdout=text)
     assert "by language" in text.getvalue() and "corpus-w2" in text.getvalue()
+
+
+def test_a_public_contrast_file_gets_contrast_figures_by_its_own_source_names(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    rows = [
+        {"id": "h", "text": "x [sev:3:cyber_attack]", "label": "harmful", "source": "jbb_behaviors_harmful"},
+        {"id": "b", "text": "y", "label": "benign", "source": "jbb_behaviors_benign"},
+    ]
+    out = StringIO()
+    call_command("evaluate_classifier", str(write_rows(tmp_path, rows)), "--backend", "fake", "--json", stdout=out)
+    figures = json.loads(out.getvalue())["figures"]["all"]
+    assert figures["contrast_f1"] == 1.0 and figures["contrast_fpr"] == 0.0

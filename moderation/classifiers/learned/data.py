@@ -49,6 +49,16 @@ TRAINABLE_SHARED = frozenset(SHARED_FILES.values()) - NEVER_TRAINED
 CONTRAST_SETS = frozenset({"jbb_behaviors", "coconot", "cyberseceval", "toxicchat"})
 REQUEST_SETS = frozenset({"advbench", "harmbench", "simplesafetytests", "do_not_answer", "beavertails_evaluation"})
 
+
+def set_of(source: str) -> str:
+    """The shared set a row's own `source` field belongs to ("jbb_behaviors_benign" ->
+    "jbb_behaviors", "toxicchat0124_test_human" -> "toxicchat"); other sources as they are."""
+    for name in sorted(set(SHARED_FILES.values()) | set(SHARED_FILES), key=len, reverse=True):
+        if source.startswith(name):
+            return SHARED_FILES.get(name, name)
+    return source
+
+
 SEVERE_TOPIC_CATEGORY = {
     "sexual_minors": "sexual_minors",
     "cbrn": "cbrn",

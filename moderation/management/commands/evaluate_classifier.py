@@ -55,9 +55,15 @@ class Command(BaseCommand):
                 for result in results:
                     handle.write(json.dumps(result.as_line(), ensure_ascii=False) + "\n")
 
-        from moderation.classifiers.learned.data import CONTRAST_SETS, REQUEST_SETS
+        from moderation.classifiers.learned.data import CONTRAST_SETS, REQUEST_SETS, set_of
 
-        details = breakdown(rows, results, contrast_sources=CONTRAST_SETS, request_sources=REQUEST_SETS)
+        sources = {row.source for row in rows}
+        details = breakdown(
+            rows,
+            results,
+            contrast_sources=frozenset(s for s in sources if set_of(s) in CONTRAST_SETS),
+            request_sources=frozenset(s for s in sources if set_of(s) in REQUEST_SETS),
+        )
         if options["json"]:
             self.stdout.write(json.dumps({**report.as_json(), **details}))
         else:
