@@ -108,11 +108,6 @@ def load_loso(path: Path) -> dict[str, tuple[np.ndarray, object]]:
     return out
 
 
-class _Heads:
-    def __init__(self, thresholds) -> None:
-        self.thresholds = thresholds
-
-
 def fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
@@ -328,7 +323,7 @@ def main() -> None:
                 scores = dict(offline_verdicts[e.id].scores)
             else:
                 probabilities, thresholds = predictions[e.id]
-                judgement = Judgement(probabilities, _Heads(thresholds), obfuscated=False)  # type: ignore[arg-type]
+                judgement = Judgement(probabilities, thresholds)
                 if name == "learned":
                     scores = judgement.scores
                 else:

@@ -15,11 +15,6 @@ from moderation.taxonomy import NAMES
 THRESHOLDS = Thresholds(flag=0.5, level2=0.5, level3=0.5, level4=0.5, crisis=0.3)
 
 
-class StubHeads:
-    thresholds = THRESHOLDS
-    version = "stub-1"
-
-
 def judgement(flag: float = 0.0, **p: float) -> Judgement:
     """A learned judgement with these calibrated probabilities (`cbrn=0.9`: cbrn >= 2 at 0.9;
     `cbrn_3=0.8`: cbrn >= 3 at 0.8)."""
@@ -30,7 +25,7 @@ def judgement(flag: float = 0.0, **p: float) -> Judgement:
         if not level.isdigit():
             name, level = key, "2"
         row[OUTPUTS.index(f"{name}>={level}")] = value
-    return Judgement(row, StubHeads(), obfuscated=False)  # type: ignore[arg-type]
+    return Judgement(row, THRESHOLDS)
 
 
 def lexicon(**scores: int) -> Verdict:

@@ -24,6 +24,7 @@ from moderation.classifiers.learned.model import (
     OUTPUTS,
     WEIGHTS_DIR,
     Heads,
+    Thresholds,
     features,
     severities,
     texts_to_encode,
@@ -46,9 +47,9 @@ def deobfuscated_form(text: str) -> str | None:
 class Judgement:
     """Calibrated probabilities of one turn, and the severities they give."""
 
-    def __init__(self, probabilities: np.ndarray, heads: Heads, *, obfuscated: bool) -> None:
+    def __init__(self, probabilities: np.ndarray, thresholds: Thresholds, *, obfuscated: bool = False) -> None:
         self.probabilities = probabilities
-        self.scores = severities(probabilities, heads.thresholds)
+        self.scores = severities(probabilities, thresholds)
         self.obfuscated = obfuscated
 
     @property
@@ -137,7 +138,7 @@ class LearnedClassifier:
             alt = np.concatenate([embeddings[n : n + 2], embeddings[2:n]])
             rows.append(features(alt, has_context=bool(context), last_action=last_action))
         probabilities = self.heads.probabilities(np.stack(rows)).max(axis=0)
-        return Judgement(probabilities, self.heads, obfuscated=bool(plain_form))
+        return Judgement(probabilities, self.heads.thresholds, obfuscated=bool(plain_form))
 
     def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Verdict:
         started = time.perf_counter()
