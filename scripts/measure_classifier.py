@@ -301,7 +301,7 @@ def main() -> None:
         print(json.dumps(speed_one(args.speed_one, args.corpus)))
         return
 
-    from moderation.classifiers.hybrid import combine
+    from moderation.classifiers.hybrid import about_the_chat, combine
     from moderation.classifiers.learned import Judgement
     from moderation.classifiers.offline import OfflineClassifier
 
@@ -327,7 +327,9 @@ def main() -> None:
                 if name == "learned":
                     scores = judgement.scores
                 else:
-                    scores, _ = combine(offline_verdicts[e.id], judgement)
+                    scores, _ = combine(
+                        offline_verdicts[e.id], judgement, chat_request=about_the_chat(e.text, e.context)
+                    )
             out.append(result(e, scores))
         results[name] = out
     reports = {

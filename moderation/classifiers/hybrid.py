@@ -16,6 +16,18 @@ context) and gives calibrated probabilities. Per category:
   trust-and-safety worker, the parent, the historian and the energy-drink question keep their
   alarming words without the strikes. A vetoed hit shows as the signal `hybrid:veto:<category>`.
 
+Three things the learned judge reads worse than the rules, where the rules win:
+- a hit the lexicon carried from the context (`context:<category>`: an earlier turn was harmful and
+  this one follows it up, insists or asks for the operational detail) is never vetoed: the rules'
+  context logic was built for exactly that, and the learned judge sees only three earlier turns;
+- abuse aimed at the assistant (the lexicon's abuse >= 2: its rules tell "you" from a third
+  person) is abuse, not a threat to a person nor self-harm (DESIGN 3): the learned judge alone
+  then needs a crisis probability of at least `ABUSE_CRISIS_BAR` (0.95: "you're useless and I want
+  to die" still is a crisis) to put the chat in crisis mode; below it the category is kept at 1;
+- a turn that asks to end this chat, or confirms such a request (`moderation.intents`, whose rules
+  never read ending a life as ending the chat), is no crisis on the learned judge's word alone
+  ("yes, end it", "close it permanently" resemble "end it all" to an encoder).
+
 `extra` holds `p_flag`, `p_crisis` and `p` (per category, calibrated probability of severity
 >= 2), the lexicon's and the learned judge's own verdicts; the signals carry the probabilities
 (`learned:<category>:<p>`). The cascade reads `p_flag`/`p_crisis` to decide whether to ask the LLM.
@@ -35,6 +47,7 @@ from moderation.taxonomy import CRISIS_CATEGORIES, FLAG_SEVERITY
 DEFAULT_VETO = 0.15
 DEFAULT_FLAG_VETO = 0.5
 DEFAULT_CRISIS_VETO = 0.05
+ABUSE_CRISIS_BAR = 0.95
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -47,6 +60,13 @@ def _setting(name: str, default: Any) -> Any:
         return default
 
 
+def about_the_chat(text: str, context: Sequence[str]) -> bool:
+    """The turn asks to end this chat, or confirms the previous turn's request to."""
+    from moderation.intents import asks_to_end, confirms
+
+    return asks_to_end(text) or (bool(context) and confirms(text) and asks_to_end(context[-1]))
+
+
 def combine(
     lexicon: Verdict,
     judgement: Judgement,
@@ -54,14 +74,29 @@ def combine(
     veto: float = DEFAULT_VETO,
     crisis_veto: float = DEFAULT_CRISIS_VETO,
     flag_veto: float = DEFAULT_FLAG_VETO,
+    chat_request: bool = False,
 ) -> tuple[dict[str, int], list[str]]:
-    """Per-category severities under the rule in the module docstring, and the veto signals."""
+    """Per-category severities under the rules in the module docstring, and the signals they
+    add. `chat_request`: the turn asks to end the chat or confirms it (`about_the_chat`)."""
     scores = dict(judgement.scores)
     vetoed = []
+    if lexicon.scores.get("abuse", 0) >= FLAG_SEVERITY:
+        for name in CRISIS_CATEGORIES:
+            alone = lexicon.scores.get(name, 0) < FLAG_SEVERITY
+            if alone and scores.get(name, 0) >= FLAG_SEVERITY and judgement.p(name) < ABUSE_CRISIS_BAR:
+                scores[name] = 1
+                vetoed.append(f"hybrid:abuse_not_{name}")
+    if chat_request:
+        for name in CRISIS_CATEGORIES:
+            if scores.get(name, 0) >= FLAG_SEVERITY and lexicon.scores.get(name, 0) < FLAG_SEVERITY:
+                scores[name] = 1
+                vetoed.append("hybrid:chat_request_not_crisis")
     for name, severity in lexicon.scores.items():
         if severity < FLAG_SEVERITY:
             continue
-        if name in CRISIS_CATEGORIES:
+        if f"context:{name}" in lexicon.signals:
+            plausible = True  # carried from a harmful earlier turn by the rules' context logic
+        elif name in CRISIS_CATEGORIES:
             plausible = judgement.p(name) >= crisis_veto
         else:
             plausible = judgement.p(name) >= veto or judgement.p_flag >= flag_veto
@@ -100,12 +135,19 @@ class HybridClassifier:
         started = time.perf_counter()
         lexicon = self.lexicon.classify(text, context=context, last_action=last_action)
         judgement = self.learned.judge(text, context=context, last_action=last_action)
-        return self.verdict(lexicon, judgement, started=started)
+        return self.verdict(lexicon, judgement, started=started, chat_request=about_the_chat(text, context))
 
-    def verdict(self, lexicon: Verdict, judgement: Judgement, *, started: float | None = None) -> Verdict:
+    def verdict(
+        self, lexicon: Verdict, judgement: Judgement, *, started: float | None = None, chat_request: bool = False
+    ) -> Verdict:
         """The combined verdict of two verdicts already computed (evaluation reuses them)."""
         scores, vetoed = combine(
-            lexicon, judgement, veto=self.veto, crisis_veto=self.crisis_veto, flag_veto=self.flag_veto
+            lexicon,
+            judgement,
+            veto=self.veto,
+            crisis_veto=self.crisis_veto,
+            flag_veto=self.flag_veto,
+            chat_request=chat_request,
         )
         learned = judgement.extra()
         extra = {

@@ -114,3 +114,35 @@ def test_the_verdict_carries_probabilities_signals_and_both_views():
 
 def test_every_category_has_a_probability_output():
     assert {name for name in NAMES} == {o.split(">=")[0] for o in OUTPUTS[1:]}
+
+
+def test_a_hit_the_rules_carried_from_the_context_is_never_vetoed():
+    carried = Verdict.from_scores({"violent_extremism": 3}, signals=("context:violent_extremism",))
+    scores, vetoed = combine(carried, judgement(violent_extremism=0.01), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
+    assert scores["violent_extremism"] == 3 and vetoed == []
+
+
+def test_abuse_at_the_assistant_is_no_crisis_unless_the_learned_judge_is_sure():
+    scores, signals = combine(lexicon(abuse=2), judgement(threat_to_others=0.9, self_harm=0.85))
+    assert scores["abuse"] == 2 and scores["threat_to_others"] == 1 and scores["self_harm"] == 1
+    assert {"hybrid:abuse_not_threat_to_others", "hybrid:abuse_not_self_harm"} <= set(signals)
+    sure, _ = combine(lexicon(abuse=2), judgement(self_harm=0.99))  # "you're useless and I want to die"
+    assert sure["self_harm"] == 2
+    both, _ = combine(lexicon(abuse=2, threat_to_others=3), judgement(threat_to_others=0.9, abuse=0.5))
+    assert both["threat_to_others"] == 3  # the rules saw a threat to someone too
+
+
+def test_asking_to_end_the_chat_is_no_crisis_on_the_learned_word_alone():
+    scores, signals = combine(lexicon(), judgement(self_harm=0.9), chat_request=True)
+    assert scores.get("self_harm", 0) < 2 and "hybrid:chat_request_not_crisis" in signals
+    rules_too, _ = combine(lexicon(self_harm=3), judgement(self_harm=0.9), chat_request=True)
+    assert rules_too["self_harm"] == 3
+
+
+def test_what_counts_as_a_request_about_the_chat():
+    from moderation.classifiers.hybrid import about_the_chat
+
+    assert about_the_chat("Please end this conversation.", ())
+    assert about_the_chat("Yes, I'm sure, end it.", ("Please end this conversation.",))
+    assert not about_the_chat("Yes, I'm sure, end it.", ("what's for dinner?",))
+    assert not about_the_chat("I want to end my life", ())
