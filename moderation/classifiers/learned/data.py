@@ -17,7 +17,7 @@ The shared sets are read in place (never copied into the project).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from typing import Any
 from moderation.taxonomy import NAMES
 
 CRISIS = ("self_harm", "threat_to_others")
-LANGS = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "mix")
 
 # file stem -> source name used for leave-one-source-out
 SHARED_FILES = {
@@ -43,7 +42,6 @@ SHARED_FILES = {
 }
 EVALUATION_ONLY = frozenset({"toxicchat", "beavertails_evaluation", "do_not_answer"})  # CC-BY-NC
 NEVER_TRAINED = EVALUATION_ONLY | {"hh_rlhf"}
-TRAINABLE_SHARED = frozenset(SHARED_FILES.values()) - NEVER_TRAINED
 
 # What each source measures (docs/benchmarks_classifier.md groups its figures by these).
 CONTRAST_SETS = frozenset({"jbb_behaviors", "coconot", "cyberseceval", "toxicchat"})
@@ -105,10 +103,6 @@ class Example:
     @property
     def last_action(self) -> str | None:
         return self.actions[-1] if self.actions else None
-
-    @property
-    def multi_turn(self) -> bool:
-        return bool(self.context)
 
     @property
     def trainable(self) -> bool:
@@ -195,13 +189,6 @@ def corpus_example(obj: Mapping[str, Any]) -> Example:
 def corpus_files(directory: str | Path) -> list[Path]:
     root = Path(directory)
     return sorted([*root.glob("single/*.jsonl"), *root.glob("multi/*.jsonl")])
-
-
-def iter_jsonl(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield number, line
 
 
 def load_corpus(directory: str | Path) -> tuple[list[Example], list[str]]:
