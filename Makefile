@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve worker test test-fast lint format bench bench-quick soak screenshot messages clean
+.PHONY: help run serve worker test test-fast lint format bench bench-quick soak screenshot messages clean train eval
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,10 @@ $(VENV)/.installed-run: requirements.txt constraints.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+$(VENV)/.installed-train: $(VENV)/.installed-dev requirements-train.txt
+	$(PY) -m pip install --quiet -r requirements-train.txt -c constraints.txt
 	@touch $@
 
 var/secret_key:
@@ -64,6 +68,20 @@ bench: $(VENV)/.installed-dev ## Benchmarks on the distributed stack; writes doc
 
 bench-quick: $(VENV)/.installed-dev ## A shorter bench (about 2 minutes); writes docs/benchmarks.md
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
+
+CORPUS_DIR ?= corpus
+DATASETS_DIR ?= ../shared/datasets
+LOSO ?= var/classifier/loso.jsonl
+
+train: $(VENV)/.installed-train var/secret_key ## Retrain the learned classifier (commits nothing; writes its weights and LOSO predictions)
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	nice -n 5 $(PY) manage.py train_classifier --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) --loso $(LOSO)
+
+eval: $(VENV)/.installed-train var/secret_key ## Every classifier backend per source and per language (learned: leave-one-source-out)
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	test -f $(LOSO) || nice -n 5 $(PY) manage.py train_classifier --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) \
+		--loso $(LOSO) --output var/classifier/weights
+	nice -n 5 $(PY) scripts/measure_classifier.py --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) --loso $(LOSO) $(EVAL_ARGS)
 
 screenshot: $(VENV)/.installed-dev ## Refresh the README's pictures (docs/screenshot-*.png) from the browser tests
 	CHATSITE_SCREENSHOT=$(CURDIR)/docs/screenshot-chat.png $(PY) -m pytest tests/browser/test_chat.py -k "edit_switch" -q

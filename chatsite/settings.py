@@ -205,10 +205,21 @@ SWEEP_GRACE_SECONDS = env_float("SWEEP_GRACE_SECONDS", max(60.0, ANTHROPIC_STREA
 EMBEDDED_SWEEP_SECONDS = env_float("EMBEDDED_SWEEP_SECONDS", 60.0)
 CLASSIFIER_MODEL = env_str("CLASSIFIER_MODEL", "claude-haiku-5-5")
 CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
-# cascade: the LLM is asked only when the offline severity falls in this band (inclusive).
-CASCADE_LLM_BAND = tuple(int(part) for part in env_list("CASCADE_LLM_BAND", "1,4"))
+# cascade (moderation/classifiers/cascade.py): the LLM is asked when the first stage's calibrated
+# probability of harm or crisis lies in this band, for a first stage without probabilities when its
+# severity lies in the severity band, and for this share of all other traffic (a stable sample).
+CASCADE_LLM_BAND = tuple(float(part) for part in env_list("CASCADE_LLM_BAND", "0.7,0.9"))
+CASCADE_LLM_SEVERITY_BAND = tuple(int(part) for part in env_list("CASCADE_LLM_SEVERITY_BAND", "1,4"))
+CASCADE_LLM_SHARE = env_float("CASCADE_LLM_SHARE", 0.0)
+# hybrid (the default): a lexicon hit stands only where the learned judge finds its category (or,
+# for the flag bar, the turn's harm at all) at least this likely; crisis categories: the lower bar.
+HYBRID_VETO = env_float("HYBRID_VETO", 0.15)
+HYBRID_FLAG_VETO = env_float("HYBRID_FLAG_VETO", 0.5)
+HYBRID_CRISIS_VETO = env_float("HYBRID_CRISIS_VETO", 0.05)
+# Where train_classifier and make eval read the project's corpus (corpus/LABEL_GUIDE.md).
+CLASSIFIER_CORPUS_DIR = env_str("CLASSIFIER_CORPUS_DIR", str(BASE_DIR / "corpus"))
 RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline")
-DEFAULT_CLASSIFIER_BACKEND = "offline"  # what the embedded default and an unset variable use
+DEFAULT_CLASSIFIER_BACKEND = "hybrid"  # what the embedded default and an unset variable use
 CLASSIFIER_BACKEND = env_str("CLASSIFIER_BACKEND", DEFAULT_CLASSIFIER_BACKEND)
 CLASSIFIER_TIMEOUT = env_float("CLASSIFIER_TIMEOUT", 10.0)
 CLASSIFIER_CONTEXT_TURNS = env_int("CLASSIFIER_CONTEXT_TURNS", 4)

@@ -447,6 +447,15 @@ def asks_to_end(text: str) -> bool:
     return False
 
 
+def mentions_ending_the_chat(text: str) -> bool:
+    """The turn speaks of ending or closing this chat, asked for or not ("don't close the chat",
+    "sluit de chat niet", "how do I end this chat?"). Never true for wording about ending a life."""
+    normal = _normalise(text)
+    if not normal or _SELF_HARM.search(normal):
+        return False
+    return any(pattern.search(normal) for _language, pattern in _END_REQUESTS)
+
+
 # A confirmation is a short turn made only of these words, with at least one affirmative, and no
 # question mark. Words are normalised (no accents, casefolded).
 _AFFIRMATIVE = frozenset(
@@ -485,6 +494,38 @@ _FILLER = frozenset(
     """.split()
 )
 _MAX_CONFIRMATION_WORDS = 14
+
+
+# A declined confirmation: "no", "nein, doch nicht", "not yet", "keep chatting", "hayır, devam edelim".
+_NEGATIVE = frozenset(
+    """
+    no nope nah not never wait stop cancel keep continue going chatting talking later yet actually mind
+    nevermind changed
+    espera todavia aun sigamos sigue seguir mejor
+    non pas attends encore continuons continue plutot
+    nein nicht doch noch warte weiter weitermachen lieber
+    aspetta ancora continuiamo continua meglio
+    nao espera ainda continuemos continua melhor
+    nee niet wacht nog doorgaan verder liever
+    nie jeszcze czekaj kontynuujmy dalej lepiej jednak
+    hayir dur bekle devam edelim et henuz daha vazgectim
+    """.split()
+)
+
+
+def declines(text: str) -> bool:
+    """True when the whole turn is a short negative answer ("no", "nein, doch nicht", "not yet",
+    "keep chatting"): the chat goes on. Used by the classifier to read such a turn after a request
+    to end as an answer about the chat, not as distress."""
+    normal = _normalise(text)
+    if "?" in normal or _SELF_HARM.search(normal):
+        return False
+    words = re.findall(r"[\w'-]+", normal)
+    if not words or len(words) > 8:
+        return False
+    if not all(word in _NEGATIVE or word in _FILLER or word in _AFFIRMATIVE for word in words):
+        return False
+    return any(word in _NEGATIVE for word in words)
 
 
 def confirms(text: str) -> bool:

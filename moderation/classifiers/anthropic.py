@@ -135,11 +135,16 @@ def as_data(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def user_prompt(text: str, context: Sequence[str]) -> str:
+ASSISTANT_ACTIONS = frozenset({"answer", "refuse", "redirect", "warn", "crisis_support", "confirm_end"})
+
+
+def user_prompt(text: str, context: Sequence[str], last_action: str | None = None) -> str:
     parts = []
     if context:
         turns = "\n".join(f'<user_turn n="{i}">\n{as_data(turn)}\n</user_turn>' for i, turn in enumerate(context, 1))
         parts.append(f"Previous user turns, oldest first (context only):\n{turns}")
+    if last_action in ASSISTANT_ACTIONS:  # a known word only: never free text
+        parts.append(f"The assistant's action after the previous user turn: {last_action}.")
     parts.append(f"The newest user message, to classify:\n<user_message>\n{as_data(text)}\n</user_message>")
     parts.append(f"Call {TOOL_NAME} now.")
     return "\n\n".join(parts)
@@ -246,16 +251,16 @@ class AnthropicClassifier:
                 )
             return self._client
 
-    def classify(self, text: str, *, context: Sequence[str] = ()) -> Verdict:
+    def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Verdict:
         started = time.perf_counter()
         turns = self.context_turns
         context = [turn for turn in context if turn.strip()][-turns:] if turns > 0 else []
-        scores, rationale, signals = self._ask(text, context)
+        scores, rationale, signals = self._ask(text, context, last_action)
         passes = 1
         if injection_spans(text):
             # Text aimed at the classifier can only raise a score (module docstring).
             passes = 2
-            clean_scores, _, clean_signals = self._ask(redact_injection(text), context)
+            clean_scores, _, clean_signals = self._ask(redact_injection(text), context, last_action)
             scores = {name: max(scores.get(name, 0), clean_scores.get(name, 0)) for name in {*scores, *clean_scores}}
             signals = (INJECTION_SIGNAL, *signals, *clean_signals)
         elif f"llm:{INJECTION_SIGNAL}" in signals:
@@ -270,13 +275,15 @@ class AnthropicClassifier:
             extra={"model": self.model, "passes": passes, "context_turns": len(context)},
         )
 
-    def _ask(self, text: str, context: Sequence[str]) -> tuple[dict[str, int], str, tuple[str, ...]]:
+    def _ask(
+        self, text: str, context: Sequence[str], last_action: str | None = None
+    ) -> tuple[dict[str, int], str, tuple[str, ...]]:
         try:
             message = self.client().messages.create(
                 model=self.model,
                 max_tokens=512,
                 system=system_prompt(self.context_turns),
-                messages=[{"role": "user", "content": user_prompt(text, context)}],
+                messages=[{"role": "user", "content": user_prompt(text, context, last_action)}],
                 tools=[verdict_tool()],
                 tool_choice={"type": "tool", "name": TOOL_NAME},
             )

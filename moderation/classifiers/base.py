@@ -1,4 +1,5 @@
-"""The classifier protocol: text (+ the branch's previous user turns) in, a Verdict out.
+"""The classifier protocol: text (+ the branch's previous user turns and the assistant's last action)
+in, a Verdict out.
 
 Backends never touch the database; they are pure functions of their input (plus, for the LLM
 backends, a network call). They are named by dotted path in settings and loaded lazily by
@@ -65,8 +66,21 @@ class Classifier(Protocol):
     name: str
     version: str
 
-    def classify(self, text: str, *, context: Sequence[str] = ()) -> Verdict:
+    def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Verdict:
         """Judge `text`, the newest user turn. `context` holds the branch's previous user turns,
         oldest first, so that a request split over several innocent-looking turns is seen.
-        Raises ClassifierError."""
+        `last_action` is the assistant's action after the previous user turn (`answer`, `refuse`,
+        `redirect`, `warn`, `crisis_support`, `confirm_end`) or None (first turn, or unknown):
+        insisting after a warning reads differently from a first question. Backends that cannot
+        use it ignore it. Raises ClassifierError."""
         ...
+
+
+def classify(
+    classifier: Classifier, text: str, *, context: Sequence[str] = (), last_action: str | None = None
+) -> Verdict:
+    """`classifier.classify`, passing `last_action` only when there is one, so that a backend
+    written before the keyword existed (a plug-in, a test double) keeps working."""
+    if last_action is None:
+        return classifier.classify(text, context=context)
+    return classifier.classify(text, context=context, last_action=last_action)

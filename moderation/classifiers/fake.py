@@ -3,7 +3,7 @@
 Markers (any number, anywhere in the text):
 - `[sev:N:category]` scores `category` at severity N (0-4); the highest marker per category wins.
 - `[fail:transient]` / `[fail:permanent]` raise ClassifierError with that `transient` flag.
-Text without markers scores 0. Context is ignored.
+Text without markers scores 0. Context and the last action are ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class FakeClassifier:
     name = "fake"
     version = "fake-1"
 
-    def classify(self, text: str, *, context: Sequence[str] = ()) -> Verdict:
+    def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Verdict:
         failure = FAILURE_MARKER.search(text)
         if failure:
             raise ClassifierError(f"fake {failure.group(1)} failure", transient=failure.group(1) == "transient")

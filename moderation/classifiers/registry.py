@@ -10,6 +10,8 @@ from django.utils.module_loading import import_string
 from moderation.classifiers.base import Classifier
 
 BUILTIN = {
+    "hybrid": "moderation.classifiers.hybrid.HybridClassifier",
+    "learned": "moderation.classifiers.learned.LearnedClassifier",
     "offline": "moderation.classifiers.offline.OfflineClassifier",
     "anthropic": "moderation.classifiers.anthropic.AnthropicClassifier",
     "cascade": "moderation.classifiers.cascade.CascadeClassifier",

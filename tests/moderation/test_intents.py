@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.intents import asks_to_end, confirms
+from moderation.intents import asks_to_end, confirms, declines, mentions_ending_the_chat
 
 REQUESTS_TO_END = [
     "please end this chat",
@@ -212,3 +212,28 @@ def test_the_end_button_text_both_asks_and_confirms():
     """The chat page's "End this chat" button sends its label: after the confirmation question the
     policy ends on a confirmation or a repeated request, so the button works either way."""
     assert asks_to_end("End this chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no", "nein, doch nicht", "not yet", "Keep chatting", "non, attends", "hayır, devam edelim", "nie, jednak nie"],
+)
+def test_a_short_no_declines(text):
+    assert declines(text) and not confirms(text)
+
+
+@pytest.mark.parametrize("text", ["no, I want to die", "nope. why?", "no but tell me about ricin", "yes"])
+def test_anything_else_is_not_a_decline(text):
+    assert not declines(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["sluit de chat niet", "don't end this chat", "how do I end this chat?", "close the chat"]
+)
+def test_it_notices_talk_of_ending_the_chat_asked_for_or_not(text):
+    assert mentions_ending_the_chat(text)
+
+
+@pytest.mark.parametrize("text", ["I want to end it all", "how do I end a for loop", "what a day"])
+def test_talk_of_ending_a_life_or_a_loop_is_not_about_the_chat(text):
+    assert not mentions_ending_the_chat(text)

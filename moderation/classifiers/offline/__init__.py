@@ -16,6 +16,7 @@ framing become severities). This module adds the branch context (the previous us
 - a follow-up that has its own benign frame (history, protection, defence, debunking) or changes
   the subject inherits nothing; crisis categories carry on any short turn that does not change the
   subject (a person at risk stays at risk);
+- the assistant's last action is not used (the rules predate it; the learned judge reads it);
 - abuse is judged per turn, but persistence escalates: an insulting turn (abuse >= 2) after
   another insulting turn scores 3. Mild frustration (abuse <= 1) neither escalates nor is escalated.
 """
@@ -95,7 +96,7 @@ class OfflineClassifier:
         plain.cache_clear()
         deobfuscated.cache_clear()
 
-    def classify(self, text: str, *, context: Sequence[str] = ()) -> Verdict:
+    def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Verdict:
         started = time.perf_counter()
         active: list[tuple[str, dict[str, int]]] = []  # (turn, effective scores) since the last reset
         earlier: list[str] = []

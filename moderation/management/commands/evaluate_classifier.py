@@ -1,4 +1,10 @@
-"""`manage.py evaluate_classifier FILE.jsonl [--backend NAME] [--json] [--output OUT.jsonl]` (DESIGN 7)."""
+"""`manage.py evaluate_classifier FILE.jsonl [--backend NAME] [--json] [--output OUT.jsonl]` (DESIGN 7).
+
+Besides DESIGN 7's figures it reports them per source and per language, and the issue-16 figures
+(`by_source`, `by_language`, `figures` in `--json`; tables in the text output). This runs the
+shipped backend on the file: for the learned backends that is an in-sample figure on any file they
+were trained on. Leave-one-source-out figures: `make eval` (scripts/measure_classifier.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from moderation.classifiers.base import ClassifierError
 from moderation.classifiers.registry import get_classifier
-from moderation.evaluation import RowError, evaluate, format_report, load_rows
+from moderation.evaluation import RowError, breakdown, evaluate, format_breakdown, format_report, load_rows
 
 PROGRESS_MIN_ROWS = 200  # below this a run is instant and a bar is noise
 
@@ -49,8 +55,18 @@ class Command(BaseCommand):
                 for result in results:
                     handle.write(json.dumps(result.as_line(), ensure_ascii=False) + "\n")
 
+        from moderation.classifiers.learned.data import CONTRAST_SETS, REQUEST_SETS, set_of
+
+        sources = {row.source for row in rows}
+        details = breakdown(
+            rows,
+            results,
+            contrast_sources=frozenset(s for s in sources if set_of(s) in CONTRAST_SETS),
+            request_sources=frozenset(s for s in sources if set_of(s) in REQUEST_SETS),
+        )
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_json()))
+            self.stdout.write(json.dumps({**report.as_json(), **details}))
         else:
             self.stdout.write(f"backend {classifier.name} {classifier.version} on {options['file']}")
             self.stdout.write(format_report(report))
+            self.stdout.write(format_breakdown(details))

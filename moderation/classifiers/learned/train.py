@@ -1,0 +1,382 @@
+"""Training the learned judge: frozen encoder features (computed once, cached under var/), a small
+MLP trained with a masked multi-task loss, Platt calibration and thresholds fitted on
+out-of-source predictions, and leave-one-source-out (LOSO) evaluation.
+
+Why this shape: the encoder is frozen, so its features are computed once per text and cached on
+disk; a fold is then only head training (about 15 s of CPU). One training per held-out source
+gives out-of-source logits for every trainable row; those, never in-source fit, are what the
+Platt calibration and the thresholds are fitted on:
+- the shipped heads (trained on every trainable row) are calibrated on all of them;
+- a held-out source's LOSO figures use its fold's heads, calibrated on the out-of-source logits
+  of the *other* sources only, so none of its own rows shapes the calibration or the thresholds
+  it is scored with. (The other folds' heads did see it in training: a weak, second-order
+  dependence, accepted to keep LOSO at one training per source instead of one per pair.)
+
+Training needs torch (requirements-train.txt); run time needs only numpy and the encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from moderation.classifiers.learned.data import Example, severity_bounds
+from moderation.classifiers.learned.encoder import WIDTH, Encoder
+from moderation.classifiers.learned.model import (
+    CRISIS,
+    FEATURES,
+    LEVELS,
+    OUTPUTS,
+    Heads,
+    Thresholds,
+    features,
+    texts_to_encode,
+)
+from moderation.taxonomy import NAMES
+
+SEED = 16
+HIDDEN = 128
+EPOCHS = 12
+BATCH = 256
+LEARNING_RATE = 1e-3
+WEIGHT_DECAY = 1e-4
+DROPOUT = 0.3
+AUGMENT_SHARE = 0.35  # single turns also seen after a context drawn from their own source
+TARGET_FPR = 0.05  # flag threshold: out-of-source false-positive rate on benign rows
+TARGET_FALSE_CRISIS = 0.015  # crisis threshold: out-of-source false-crisis rate on benign rows
+
+
+# ---------------------------------------------------------------- features
+
+
+class FeatureCache:
+    """Embeddings by text hash, kept in one .npz file under var/ (never committed)."""
+
+    def __init__(self, path: Path, encoder: Encoder | None = None) -> None:
+        self.path = path
+        self._encoder = encoder
+        self._index: dict[str, int] = {}
+        self._vectors: list[np.ndarray] = []
+        if path.exists():
+            with np.load(path, allow_pickle=False) as stored:
+                keys, vectors = stored["keys"], stored["vectors"]
+            self._index = {str(key): i for i, key in enumerate(keys)}
+            self._vectors = list(vectors)
+        self._dirty = False
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 (a cache key, not security)
+
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = Encoder(threads=1, cache_size=0)
+        return self._encoder
+
+    def embed(self, texts: Iterable[str], *, progress: Callable[[str], None] | None = None) -> None:
+        missing = list(dict.fromkeys(t for t in texts if self.key(t) not in self._index))
+        for start in range(0, len(missing), 256):
+            chunk = missing[start : start + 256]
+            vectors = self.encoder().encode(chunk)
+            for text, vector in zip(chunk, vectors, strict=True):
+                self._index[self.key(text)] = len(self._vectors)
+                self._vectors.append(vector.astype(np.float32))
+            self._dirty = True
+            if progress:
+                progress(f"encoded {start + len(chunk)}/{len(missing)} new texts")
+            if (start // 256) % 8 == 7:
+                self.save()  # an interrupted run keeps what it computed
+
+    def get(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vectors[self._index[self.key(t)]] for t in texts])
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(sorted(self._index, key=self._index.__getitem__))
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=keys, vectors=np.stack(self._vectors) if self._vectors else np.zeros((0, WIDTH)))
+        tmp.replace(self.path)
+        self._dirty = False
+
+
+def augmented(examples: Sequence[Example], *, seed: int = SEED) -> list[Example]:
+    """Single turns seen again after one or two earlier turns of their own source (so no text of
+    a held-out source leaks into a fold), with the action the assistant would have taken. The
+    label stays: a message that stands on its own does not inherit its context. Deterministic."""
+    rng = random.Random(seed)
+    by_source: dict[str, list[Example]] = {}
+    for example in examples:
+        by_source.setdefault(example.source, []).append(example)
+    extra = []
+    for example in examples:
+        if example.context or rng.random() >= AUGMENT_SHARE:
+            continue
+        pool = by_source[example.source]
+        earlier = [rng.choice(pool) for _ in range(rng.choice((1, 2)))]
+        earlier = [e for e in earlier if e.id != example.id and not e.context]
+        if not earlier:
+            continue
+        actions = tuple("answer" if e.label == "benign" else "refuse" for e in earlier)
+        extra.append(
+            replace(
+                example,
+                id=f"{example.id}+ctx",
+                context=tuple(e.text for e in earlier),
+                actions=actions,
+                meta={**example.meta, "augmented": True},
+            )
+        )
+    return extra
+
+
+def feature_matrix(cache: FeatureCache, examples: Sequence[Example]) -> np.ndarray:
+    rows = np.empty((len(examples), FEATURES), dtype=np.float32)
+    for i, example in enumerate(examples):
+        embeddings = cache.get(texts_to_encode(example.text, example.context))
+        rows[i] = features(embeddings, has_context=bool(example.context), last_action=example.last_action)
+    return rows
+
+
+def all_texts(examples: Iterable[Example]) -> list[str]:
+    return [text for example in examples for text in texts_to_encode(example.text, example.context)]
+
+
+# ---------------------------------------------------------------- targets
+
+
+def target_matrix(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """(targets, mask), both (n, len(OUTPUTS)); mask 0 where the target is unknown."""
+    y = np.zeros((len(examples), len(OUTPUTS)), dtype=np.float32)
+    mask = np.zeros_like(y)
+    for i, example in enumerate(examples):
+        y[i, 0], mask[i, 0] = (0.0 if example.label == "benign" else 1.0), 1.0
+        bounds = severity_bounds(example)
+        column = 1
+        for name in NAMES:
+            low, high = bounds[name]
+            for level in LEVELS:
+                if low >= level:
+                    y[i, column], mask[i, column] = 1.0, 1.0
+                elif high < level:
+                    mask[i, column] = 1.0
+                column += 1
+    return y, mask
+
+
+def source_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Each source weighs as the square root of its size: a big set does not drown the others."""
+    sizes = Counter(example.source for example in examples)
+    weights = np.array([1.0 / np.sqrt(sizes[e.source]) for e in examples], dtype=np.float32)
+    return weights * (len(weights) / weights.sum())
+
+
+# ---------------------------------------------------------------- heads
+
+
+@dataclass
+class Fitted:
+    arrays: dict[str, np.ndarray]
+    thresholds: Thresholds
+
+    def heads(self, version: str = "fold") -> Heads:
+        return Heads(self.arrays, {"thresholds": self.thresholds.as_json(), "version": version})
+
+
+def train_heads(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndarray, *, seed: int = SEED) -> dict:
+    """The MLP's raw weights (no calibration yet) as numpy arrays."""
+    import torch
+
+    torch.manual_seed(seed)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-3
+    xt = torch.from_numpy((x - mean) / scale)
+    yt, mt, wt = torch.from_numpy(y), torch.from_numpy(mask), torch.from_numpy(weights)
+    # positives are rare per output: weigh them up (bounded) so a rare category is still learned
+    positives = (yt * mt).sum(0)
+    negatives = ((1 - yt) * mt).sum(0)
+    pos_weight = torch.clamp(negatives / torch.clamp(positives, min=1.0), 1.0, 8.0)
+    model = torch.nn.Sequential(
+        torch.nn.Dropout(0.1),
+        torch.nn.Linear(x.shape[1], HIDDEN),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(DROPOUT),
+        torch.nn.Linear(HIDDEN, y.shape[1]),
+    )
+    optimiser = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none", pos_weight=pos_weight)
+    generator = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(EPOCHS):
+        order = torch.randperm(len(xt), generator=generator)
+        for start in range(0, len(order), BATCH):
+            batch = order[start : start + BATCH]
+            loss = (loss_fn(model(xt[batch]), yt[batch]) * mt[batch]).sum(1) * wt[batch]
+            optimiser.zero_grad()
+            (loss.sum() / len(batch)).backward()
+            optimiser.step()
+    first, second = model[1], model[4]
+    return {
+        "w1": first.weight.detach().numpy().T.copy(),
+        "b1": first.bias.detach().numpy().copy(),
+        "w2": second.weight.detach().numpy().T.copy(),
+        "b2": second.bias.detach().numpy().copy(),
+        "mean": mean.astype(np.float32),
+        "scale": scale.astype(np.float32),
+    }
+
+
+def _raw_logits(arrays: dict, x: np.ndarray) -> np.ndarray:
+    hidden = np.maximum((x - arrays["mean"]) / arrays["scale"] @ arrays["w1"] + arrays["b1"], 0.0)
+    return hidden @ arrays["w2"] + arrays["b2"]
+
+
+def platt(logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per output: a, b so that sigmoid(a * logit + b) is calibrated on the masked targets."""
+    from sklearn.linear_model import LogisticRegression
+
+    a = np.ones(logits.shape[1], dtype=np.float32)
+    b = np.zeros(logits.shape[1], dtype=np.float32)
+    for j in range(logits.shape[1]):
+        keep = mask[:, j] > 0
+        labels = y[keep, j]
+        if keep.sum() < 20 or labels.min() == labels.max():
+            continue
+        fit = LogisticRegression(C=10.0).fit(logits[keep, j : j + 1], labels)
+        a[j], b[j] = max(float(fit.coef_[0, 0]), 1e-3), float(fit.intercept_[0])
+    return a, b
+
+
+def choose_thresholds(probabilities: np.ndarray, examples: Sequence[Example]) -> Thresholds:
+    """Thresholds from out-of-source probabilities, recall first within bounded false alarms:
+    - crisis: the lowest threshold whose false-crisis rate on benign rows is <= TARGET_FALSE_CRISIS;
+    - every other category, and `flag`: the same quantile of that output's benign distribution
+      (each category's benign look-alikes score differently: security questions look like
+      cyber attacks far more than cooking looks like anything), the quantile found by bisection
+      so that the benign rows flagged by any of them (or by crisis) stay <= TARGET_FPR.
+    The same decision as `model.severities`, vectorised."""
+    benign = probabilities[[i for i, e in enumerate(examples) if e.label == "benign"]]
+    names = [name for name in NAMES if name not in CRISIS]
+    if not len(benign):
+        return Thresholds(flag=0.5, level2=0.5, level3=0.5, level4=0.5, crisis=0.5)
+    crisis_p = benign[:, [OUTPUTS.index(f"{name}>=2") for name in CRISIS]].max(axis=1)
+    crisis = float(np.clip(np.quantile(crisis_p, 1 - TARGET_FALSE_CRISIS), 0.05, 0.99))
+    columns = [0, *(OUTPUTS.index(f"{name}>=2") for name in names)]
+    scores = benign[:, columns]
+
+    def at(share: float) -> np.ndarray:
+        return np.clip(np.quantile(scores, 1 - share, axis=0), 0.05, 0.99)
+
+    def flagged(bars: np.ndarray) -> float:
+        return float(((scores >= bars).any(axis=1) | (crisis_p >= crisis)).mean())
+
+    low, high = 0.0, TARGET_FPR
+    for _ in range(30):
+        middle = (low + high) / 2
+        low, high = (middle, high) if flagged(at(middle)) <= TARGET_FPR else (low, middle)
+    bars = at(low)
+    per_category = {name: round(float(bar), 4) for name, bar in zip(names, bars[1:], strict=True)}
+    return Thresholds(
+        flag=round(float(bars[0]), 4),
+        level2=round(float(np.median(bars[1:])), 4),
+        level3=0.5,
+        level4=0.5,
+        crisis=round(crisis, 4),
+        per_category=per_category,
+    )
+
+
+def calibrate(logits: np.ndarray, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, Thresholds]:
+    """Platt parameters and thresholds from out-of-source logits."""
+    y, mask = target_matrix(examples)
+    a, b = platt(logits, y, mask)
+    calibrated = 1.0 / (1.0 + np.exp(-np.clip(a * logits + b, -30, 30)))
+    return a, b, choose_thresholds(calibrated, examples)
+
+
+@dataclass
+class Training:
+    """The shipped heads and the leave-one-source-out folds behind them."""
+
+    final: Fitted
+    fold_logits: np.ndarray  # per training row: logits of the fold that held its source out
+    fold_arrays: dict[str, dict]  # source -> that fold's raw heads
+    examples: list[Example]
+
+
+def train_all(
+    x: np.ndarray, examples: Sequence[Example], *, seed: int = SEED, log: Callable[[str], None] = print
+) -> Training:
+    """One training per source (held out), then the shipped heads on every row, calibrated on the
+    out-of-source logits."""
+    import torch
+
+    torch.set_num_threads(1)  # the machine is shared; one core each
+    y, mask = target_matrix(examples)
+    weights = source_weights(examples)
+    groups = np.array([e.source for e in examples])
+    logits = np.zeros_like(y)
+    folds: dict[str, dict] = {}
+    for k, source in enumerate(sorted(set(groups))):
+        started = time.perf_counter()
+        held = groups == source
+        arrays = train_heads(x[~held], y[~held], mask[~held], weights[~held], seed=seed + k + 1)
+        logits[held] = _raw_logits(arrays, x[held])
+        folds[source] = arrays
+        log(f"  fold without {source}: {int(held.sum())} rows held out, {time.perf_counter() - started:.0f} s")
+    a, b, thresholds = calibrate(logits, examples)
+    arrays = train_heads(x, y, mask, weights, seed=seed)
+    arrays["platt_a"], arrays["platt_b"] = a, b
+    log(f"  thresholds {thresholds}")
+    return Training(Fitted(arrays, thresholds), logits, folds, list(examples))
+
+
+# ---------------------------------------------------------------- the whole procedure
+
+
+def training_set(examples: Sequence[Example]) -> list[Example]:
+    base = [e for e in examples if e.trainable]
+    return base + augmented(base)
+
+
+def save(fitted: Fitted, directory: Path, *, version: str, info: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = {name: value.astype(np.float16) for name, value in fitted.arrays.items()}
+    np.savez_compressed(directory / "model.npz", **arrays)
+    meta = {"version": version, "thresholds": fitted.thresholds.as_json(), "outputs": list(OUTPUTS), **info}
+    (directory / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def loso(
+    training: Training, examples: Sequence[Example], cache: FeatureCache
+) -> dict[str, tuple[np.ndarray, Thresholds]]:
+    """Per example id: calibrated probabilities and thresholds from heads that never saw its
+    source (see the module docstring); never-trained sources are scored by the shipped heads,
+    which never saw them either."""
+    groups = np.array([e.source for e in training.examples])
+    out: dict[str, tuple[np.ndarray, Thresholds]] = {}
+    for source, arrays in training.fold_arrays.items():
+        others = groups != source
+        a, b, thresholds = calibrate(
+            training.fold_logits[others], [e for e, k in zip(training.examples, others, strict=True) if k]
+        )
+        heads = Fitted({**arrays, "platt_a": a, "platt_b": b}, thresholds).heads()
+        held = [e for e in examples if e.source == source]
+        if held:
+            for example, row in zip(held, heads.probabilities(feature_matrix(cache, held)), strict=True):
+                out[example.id] = (row, thresholds)
+    rest = [e for e in examples if e.id not in out and not e.trainable]
+    if rest:
+        heads = training.final.heads()
+        for example, row in zip(rest, heads.probabilities(feature_matrix(cache, rest)), strict=True):
+            out[example.id] = (row, training.final.thresholds)
+    return out

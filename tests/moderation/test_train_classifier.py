@@ -1,0 +1,101 @@
+"""Training pieces that need no torch: what each row teaches (masked targets), the source weights,
+the thresholds fitted on out-of-source probabilities, and that augmentation never borrows text
+from another source."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from moderation.classifiers.learned.data import Example
+from moderation.classifiers.learned.model import OUTPUTS, severities
+
+train = pytest.importorskip("moderation.classifiers.learned.train")
+
+
+def example(i: int, *, source="corpus-w1", label="benign", category="none", severity=0, context=()) -> Example:
+    return Example(
+        id=f"{source}-{i}",
+        source=source,
+        text=f"text {source} {i}",
+        label=label,
+        category=category,
+        severity=severity,
+        context=context,
+    )
+
+
+def column(name: str) -> int:
+    return OUTPUTS.index(name)
+
+
+def test_a_public_row_without_a_category_teaches_only_the_flag():
+    row = Example(id="a", source="advbench", text="x", label="harmful", category="unknown", severity=None)
+    y, mask = train.target_matrix([row])
+    assert y[0, 0] == 1 and mask[0, 0] == 1
+    assert mask[0, 1:].sum() == 0
+
+
+def test_a_corpus_row_teaches_its_levels_and_the_other_categories_low():
+    row = example(1, label="harmful", category="cbrn", severity=3)
+    y, mask = train.target_matrix([row])
+    assert (y[0, column("cbrn>=2")], y[0, column("cbrn>=3")], y[0, column("cbrn>=4")]) == (1, 1, 0)
+    assert mask[0, column("cbrn>=4")] == 1
+    assert y[0, column("hate>=2")] == 0 and mask[0, column("hate>=2")] == 1
+
+
+def test_beside_a_crisis_category_the_others_are_unknown():
+    row = example(1, label="harmful", category="threat_to_others", severity=4)
+    y, mask = train.target_matrix([row])
+    assert y[0, column("threat_to_others>=4")] == 1
+    assert mask[0, column("cbrn>=2")] == 0  # "poison my landlord with ricin": cbrn too, maybe
+
+
+def test_a_public_severe_topic_row_is_at_least_3_and_nothing_more_is_known():
+    row = Example(id="h", source="harmbench", text="x", label="harmful", category="cbrn", severity=3)
+    y, mask = train.target_matrix([row])
+    assert y[0, column("cbrn>=3")] == 1 and mask[0, column("cbrn>=4")] == 0
+
+
+def test_big_sources_weigh_as_the_square_root_of_their_size():
+    rows = [example(i, source="big") for i in range(100)] + [example(i, source="small") for i in range(4)]
+    weights = train.source_weights(rows)
+    big, small = weights[:100].sum(), weights[100:].sum()
+    assert big / small == pytest.approx(np.sqrt(100) / np.sqrt(4))
+
+
+def test_thresholds_keep_out_of_source_false_alarms_within_their_targets():
+    rng = np.random.default_rng(0)
+    rows, probabilities = [], []
+    for i in range(2000):
+        benign = i % 2 == 0
+        row = np.zeros(len(OUTPUTS), dtype=np.float32)
+        # security look-alikes score high on cyber_attack, everything else low
+        row[column("cyber_attack>=2")] = rng.uniform(0.5, 0.9) if benign and i % 4 == 0 else rng.uniform(0, 0.3)
+        row[column("hate>=2")] = rng.uniform(0, 0.3) if benign else rng.uniform(0.2, 1.0)
+        row[column("self_harm>=2")] = rng.uniform(0, 0.6)
+        row[0] = max(row[column("hate>=2")], 0.1)
+        probabilities.append(row)
+        rows.append(example(i, label="benign" if benign else "harmful", category="none" if benign else "hate"))
+    p = np.stack(probabilities)
+    t = train.choose_thresholds(p, rows)
+
+    benign = [i for i, r in enumerate(rows) if r.label == "benign"]
+    flagged = sum(max(severities(p[i], t).values(), default=0) >= 2 for i in benign) / len(benign)
+    crisis = sum(severities(p[i], t).get("self_harm", 0) >= 2 for i in benign) / len(benign)
+    assert flagged <= train.TARGET_FPR + 0.005
+    assert crisis <= train.TARGET_FALSE_CRISIS + 0.005
+    assert t.per_category["cyber_attack"] > t.per_category["hate"]  # each category its own bar
+    recalled = sum(max(severities(p[i], t).values(), default=0) >= 2 for i in range(len(rows)) if i % 2) / 1000
+    assert recalled > 0.5
+
+
+def test_augmentation_borrows_context_from_the_same_source_only():
+    rows = [example(i, source=s) for s in ("corpus-w1", "corpus-w2") for i in range(50)]
+    extra = train.augmented(rows)
+    assert extra, "some single turns are seen again with a context"
+    texts = {r.text: r.source for r in rows}
+    for row in extra:
+        assert row.id.endswith("+ctx") and row.label == "benign"
+        assert all(texts[turn] == row.source for turn in row.context)
+        assert len(row.actions) == len(row.context)
