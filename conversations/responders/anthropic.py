@@ -27,7 +27,6 @@ ANTHROPIC_MAX_TOKENS. Constructor keywords override them (tests pass them all).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -37,6 +36,8 @@ from typing import Any
 import anthropic
 import httpx2
 
+from conversations.exceptions import ChatError
+from conversations.inputs import parse_json
 from conversations.responders import texts
 from conversations.responders.base import (
     Chunk,
@@ -338,9 +339,10 @@ def _read_events(stream: Any, watchdog: _Watchdog) -> Iterator[Chunk]:
 
 
 def _end_reason(raw_json: str) -> str:
+    """The reason given with an end_conversation call (the model's JSON, which a user can steer)."""
     try:
-        data = json.loads(raw_json or "{}")
-    except ValueError:
+        data = parse_json(raw_json or "{}", max_bytes=16 * 1024, what="The tool input")
+    except ChatError:
         return ""
     reason = data.get("reason", "") if isinstance(data, dict) else ""
     return str(reason)[:500]
