@@ -48,8 +48,10 @@ def parse_json(raw: str | bytes, *, max_bytes: int, max_depth: int = MAX_DEPTH, 
         raise Invalid(f"{what} nests deeper than {max_depth} levels.")
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):
-        raise Invalid(f"{what} is not valid JSON.") from None
+    except ValueError as error:  # the decoder's message gives a position, never the input
+        raise Invalid(f"{what} is not valid JSON: {error}.") from None
+    except RecursionError:  # unbalanced brackets, deeper than the interpreter's limit
+        raise Invalid(f"{what} nests deeper than {max_depth} levels.") from None
 
 
 def utf8_length(text: str, *, limit: int) -> int:

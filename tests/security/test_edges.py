@@ -429,7 +429,9 @@ async def test_the_message_rate_limit_counts_http_and_websocket_together_per_use
 def test_failed_logins_lock_a_username_only_from_the_address_that_failed(user, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     attacker = Client(REMOTE_ADDR="10.0.0.1")
-    codes = [attacker.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code for _ in range(4)]
+    codes = [
+        attacker.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code for _ in range(4)
+    ]
     assert codes == [200, 200, 429, 429]
     response = attacker.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"})
     assert response.status_code == 429
@@ -444,7 +446,10 @@ def test_failed_logins_lock_a_username_only_from_the_address_that_failed(user, s
 def test_failed_logins_are_limited_per_address_across_usernames(user, other_user, settings):
     settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
     client = Client(REMOTE_ADDR="10.1.1.1")
-    codes = [client.post("/accounts/login/", {"username": name, "password": "x"}).status_code for name in ("bob", "carol", "dave")]
+    codes = [
+        client.post("/accounts/login/", {"username": name, "password": "x"}).status_code
+        for name in ("bob", "carol", "dave")
+    ]
     assert codes == [200, 200, 429]
     response = client.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"})
     assert response.status_code == 429
