@@ -382,7 +382,7 @@ def test_a_worker_killed_mid_work_answers_the_message_exactly_once_after_a_resta
                 client = ChatClient(base_url, cookie, conv.id)
                 await client.ensure_connected(deadline=time.monotonic() + 10)
                 await client.send_new("Please explain how binary search works.")
-                await client.pump(3)
+                await client.settle(60)  # until the server's message.created, however loaded the machine
                 await client.close()
                 return client
 
@@ -517,7 +517,8 @@ def test_after_the_asgi_server_restarts_a_client_reconnects_and_sync_shows_the_s
                 for text in ("First question about tea.", "Second question about coffee."):
                     await client.send_new(text)
                     await client.pump(1)
-                await client.settle(10)
+                await client.settle(60)
+                assert not client.pending(), "the server never stored them"
 
             run_async([client], send_two())
             wait_until(lambda: not unanswered([conv.id]), timeout=30, what="the replies")
@@ -534,7 +535,8 @@ def test_after_the_asgi_server_restarts_a_client_reconnects_and_sync_shows_the_s
             async def after() -> dict:
                 state = await client.state()  # reconnects first
                 await client.send_new("A third question, after the restart.")
-                await client.settle(10)
+                await client.settle(60)
+                assert not client.pending(), "the restarted server never stored it"
                 await client.close()
                 return state
 
@@ -563,10 +565,10 @@ REPLY = "#thread li[data-role=assistant]:not(.streaming)"
 def test_a_browser_reloading_after_the_server_restarts_shows_the_same_conversation(
     require_postgres, require_chromium, own_redis, user, tmp_path
 ):
-    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.browser.conftest import CHROMIUM_ARGS, EXPECT_TIMEOUT, PAGE_TIMEOUT, SocketLog, send
 
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         require(False, "the playwright package is not installed")
     conv = conversation(user)
@@ -580,16 +582,20 @@ def test_a_browser_reloading_after_the_server_restarts_shows_the_same_conversati
             context = browser.new_context(base_url=f"http://127.0.0.1:{port}")
             context.add_cookies([{"name": "sessionid", "value": cookie, "url": f"http://127.0.0.1:{port}"}])
             page = context.new_page()
-            page.set_default_timeout(15000)
+            page.set_default_timeout(PAGE_TIMEOUT)
+            page.ws = SocketLog(page)
             with daphne(own_redis.url, tmp_path / "server1.log", port=port):
                 page.goto(f"/chat/{conv.id}/")
-                page.fill("#composer-input", "What is the capital of France?")
-                page.press("#composer-input", "Enter")
-                page.wait_for_selector(f"{REPLY}")
+                _, reply = send(page, "What is the capital of France?")  # stored and answered by the server
+                expect(page.locator(REPLY)).to_contain_text(reply["content"][:30], timeout=EXPECT_TIMEOUT)
                 before = page.inner_text("#thread")
             with daphne(own_redis.url, tmp_path / "server2.log", port=port):
+                since = page.ws.mark()
                 page.reload()
-                page.wait_for_selector(f"{REPLY}")
+                # The reloaded page is served from the database; its socket's `sync` answer is the
+                # server's word that it is connected and has nothing to add.
+                page.ws.wait_for(lambda f: f.get("type") == "conversation.state", since=since, what="the sync")
+                expect(page.locator(REPLY)).to_contain_text(reply["content"][:30], timeout=EXPECT_TIMEOUT)
                 after = page.inner_text("#thread")
                 errors = page.locator("#composer-error").inner_text()
             browser.close()
