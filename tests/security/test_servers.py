@@ -157,6 +157,49 @@ def services_post(user, conv):
     ).message
 
 
+# --- 1 and 2. failed logins, through the server's async middleware chain ------------------------------------
+
+
+@pytest.mark.parametrize("server", servers.SERVERS)
+def test_failed_admin_logins_lock_the_pair_through_a_real_server(server, django_user_model, tmp_path):
+    """The lockout page comes from axes' middleware, which runs its async branch under ASGI."""
+    django_user_model.objects.create_superuser(username="root", password="pw-root-123")
+    env = {"LOGIN_FAILURE_LIMIT": "3", "LOGIN_ADDRESS_FAILURE_LIMIT": "1000"}
+    with servers.asgi_server(server=server, log_path=tmp_path / "server.log", **env) as (base_url, _):
+        browser = FormBrowser(base_url)
+        codes = [browser.post_form("/admin/login/", {"username": "root", "password": "wrong"}) for _ in range(4)]
+        assert codes == [200, 200, 429, 429]  # before: 200 every time
+        assert browser.post_form("/admin/login/", {"username": "root", "password": "pw-root-123"}) == 429
+        # The pair (root, 127.0.0.1) is locked, not the address: another username still logs in.
+        django_user_model.objects.create_user(username="bob", password="pw-bob-123")
+        assert FormBrowser(base_url).post_form("/accounts/login/", {"username": "bob", "password": "pw-bob-123"}) == 302
+
+
+class FormBrowser:
+    """Just enough of a browser for Django's forms: a cookie jar, the CSRF token, no redirects."""
+
+    def __init__(self, base_url: str) -> None:
+        import http.cookiejar
+
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPCookieProcessor(self.jar))
+
+    def post_form(self, path: str, fields: dict) -> int:
+        import urllib.parse
+
+        page = self._open(urllib.request.Request(self.base_url + path))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode()).group(1)
+        body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        return self._open(urllib.request.Request(self.base_url + path, data=body, method="POST")).status
+
+    def _open(self, request):
+        try:
+            return self.opener.open(request, timeout=30)
+        except urllib.error.HTTPError as response:
+            return response
+
+
 # --- 8. HTTPS settings from the environment -------------------------------------------------------------
 
 
