@@ -340,6 +340,25 @@ def test_the_registry_of_open_sockets_forgets_a_dead_process_unless_refreshed(ba
         assert ratelimit.socket_claim(user_id=user_id, socket_id="s3", limit=2)
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_each_server_process_refreshes_the_entries_of_its_open_sockets_until_they_close(user, monkeypatch):
+    refreshed: list[list] = []
+    monkeypatch.setattr(ratelimit, "SOCKET_REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(ratelimit, "socket_refresh", lambda *, sockets: refreshed.append(sorted(sockets)))
+    conv = await sync_to_async(conversation)(user)
+    sockets = [await open_socket(user, conv.id) for _ in range(2)]
+    deadline = time.monotonic() + 10
+    while not any(len(batch) == 2 for batch in refreshed):  # one batch for both sockets
+        assert time.monotonic() < deadline, refreshed
+        await asyncio.sleep(0.05)
+    assert all(user_id == user.pk for batch in refreshed for _, user_id in batch)
+    for communicator in sockets:
+        await communicator.disconnect()
+    from conversations.consumers import _open_sockets
+
+    assert _open_sockets.users == {} and _open_sockets.task is None  # the refresher stopped with the last one
+
+
 # --- 8. headers, settings, resource limits, errors that carry the client_id -------------------------------
 
 
