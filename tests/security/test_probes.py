@@ -359,6 +359,32 @@ async def test_each_server_process_refreshes_the_entries_of_its_open_sockets_unt
     assert _open_sockets.users == {} and _open_sockets.task is None  # the refresher stopped with the last one
 
 
+# --- 9. found while making the suites deterministic ---------------------------------------------------------
+
+
+def test_an_event_is_sent_again_once_when_a_kept_redis_connection_was_closed(caplog):
+    """Under load, a worker's first reply after a Redis restart was stored but its event lost:
+    the pooled connection was dead. One more try goes out on a fresh connection."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from conversations import events
+
+    attempts = []
+
+    def flaky(layer, group, message):
+        attempts.append(group)
+        if len(attempts) == 1:
+            raise RedisConnectionError("Connection closed by server.")
+
+    with mock.patch.object(events, "_group_send", flaky):
+        events.send_now(uuid.uuid4(), "assistant.completed", message={})
+    assert len(attempts) == 2 and "not delivered" not in caplog.text
+    attempts.clear()
+    with mock.patch.object(events, "_group_send", side_effect=RedisConnectionError("down")) as down:
+        events.send_now(uuid.uuid4(), "assistant.completed", message={})  # never raises
+    assert down.call_count == 2 and "not delivered" in caplog.text
+
+
 # --- 8. headers, settings, resource limits, errors that carry the client_id -------------------------------
 
 
