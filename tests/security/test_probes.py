@@ -342,7 +342,11 @@ def test_the_registry_of_open_sockets_forgets_a_dead_process_unless_refreshed(ba
 
 @pytest.mark.django_db(transaction=True)
 async def test_each_server_process_refreshes_the_entries_of_its_open_sockets_until_they_close(user, monkeypatch):
+    from conversations import consumers
+
     refreshed: list[list] = []
+    registry = consumers._OpenSockets()  # this test's own (sockets other tests left open stay out)
+    monkeypatch.setattr(consumers, "_open_sockets", registry)
     monkeypatch.setattr(ratelimit, "SOCKET_REFRESH_SECONDS", 0.05)
     monkeypatch.setattr(ratelimit, "socket_refresh", lambda *, sockets: refreshed.append(sorted(sockets)))
     conv = await sync_to_async(conversation)(user)
@@ -354,9 +358,7 @@ async def test_each_server_process_refreshes_the_entries_of_its_open_sockets_unt
     assert all(user_id == user.pk for batch in refreshed for _, user_id in batch)
     for communicator in sockets:
         await communicator.disconnect()
-    from conversations.consumers import _open_sockets
-
-    assert _open_sockets.users == {} and _open_sockets.task is None  # the refresher stopped with the last one
+    assert registry.users == {} and registry.task is None  # the refresher stopped with the last one
 
 
 # --- 9. found while making the suites deterministic ---------------------------------------------------------
