@@ -155,7 +155,10 @@ class Stack:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             CSRF_TRUSTED_ORIGINS=origins,
             CHAT_RATE_LIMIT="100000/60",
-            LOGIN_RATE_LIMIT="100000/60",
+            CHAT_SYNC_RATE_LIMIT="100000/60",
+            CHAT_MAX_SOCKETS_PER_USER="0",  # the idle ramp holds 2,000 sockets for a few users
+            LOGIN_FAILURE_LIMIT="100000",
+            LOGIN_ADDRESS_FAILURE_LIMIT="100000",
             SIGNUP_RATE_LIMIT="100000/60",
             CLASSIFIER_BACKEND="offline",
             RESPONDER="offline",

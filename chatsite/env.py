@@ -50,6 +50,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_pair(name: str) -> tuple[str, str] | None:
+    """Two comma-separated values ("HTTP_X_FORWARDED_PROTO,https"), or None when unset or empty."""
+    items = env_list(name)
+    if not items:
+        return None
+    if len(items) != 2:
+        raise ImproperlyConfigured(f"{name} must be two comma-separated values, got {os.environ[name]!r}")
+    return items[0], items[1]
+
+
 def env_rate(name: str, default: str) -> tuple[int, int]:
     """A rate as "COUNT/SECONDS", e.g. "30/60"."""
     raw = os.environ.get(name, default)

@@ -3,25 +3,31 @@ one service, translate errors. No business rules and no ORM in `async def`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from importlib import import_module
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from conversations import selectors, services
-from conversations.exceptions import ChatError, Invalid, NotFound, TooLong
+from conversations import ratelimit, selectors, services
+from conversations.exceptions import ChatError, Invalid, NotFound, RateLimited, TooLong
+from conversations.inputs import parse_json, utf8_length
 from conversations.models import group_name
 
 log = logging.getLogger(__name__)
 
+# Close codes from the private range 4000-4999, the only ones besides 1000 that every server
+# sends: Autobahn (Daphne) refuses to send 1009 and closed with 1011 and a traceback instead.
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_NOT_FOUND = 4404
 CLOSE_SESSION_ENDED = 4403
-CLOSE_TOO_BIG = 1009
+CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_BIG = 4413  # a frame over CHAT_MAX_FRAME_BYTES (as HTTP 413)
+CLOSE_TOO_MANY_SOCKETS = 4429  # the user already has CHAT_MAX_SOCKETS_PER_USER sockets open (as HTTP 429)
 
 
 def _in_db_thread(function):
@@ -32,7 +38,24 @@ def _in_db_thread(function):
     return database_sync_to_async(function, thread_sensitive=False)
 
 
+def _open(user, raw_conversation_id, socket_id: str):
+    """The conversation (NotFound for a missing or foreign one, which claims nothing) and whether
+    this socket fits under the user's cap of open sockets (then it is registered)."""
+    conversation = selectors.conversation_get_for_user(user=user, conversation_id=raw_conversation_id)
+    return conversation, ratelimit.socket_claim(
+        user_id=user.pk, socket_id=socket_id, limit=settings.CHAT_MAX_SOCKETS_PER_USER
+    )
+
+
 def _state(user, conversation_id) -> dict:
+    """The conversation's state, within the user's `sync` budget (CHAT_SYNC_RATE_LIMIT): a whole
+    tree is the most expensive answer a frame can ask for."""
+    limit, window = settings.CHAT_SYNC_RATE_LIMIT
+    retry_after = ratelimit.hit(f"sync:{user.pk}", limit=limit, window=window)
+    if retry_after:
+        raise RateLimited(
+            f"You can sync {limit} times every {window} seconds. Please wait {retry_after} s.", retry_after=retry_after
+        )
     conversation = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id)
     return selectors.conversation_state(conversation=conversation)
 
@@ -62,6 +85,7 @@ def _post_if_alive(scope, conversation_id, frame: dict) -> tuple[bool, dict | No
 
 class ConversationConsumer(AsyncWebsocketConsumer):
     conversation_id: str | None = None
+    socket_claimed = False
 
     async def dispatch(self, message: dict) -> None:
         """Channels' dispatch hops to the process' one sync thread to close stale database
@@ -80,13 +104,25 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             return
         raw_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         try:
-            conversation = await _in_db_thread(selectors.conversation_get_for_user)(user=user, conversation_id=raw_id)
+            conversation, self.socket_claimed = await _in_db_thread(_open)(user, raw_id, self.channel_name)
         except NotFound as error:
             # Missing and foreign conversations are refused the same way.
             await self.accept()
             await self._send_error(error)
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        if not self.socket_claimed:
+            limit = settings.CHAT_MAX_SOCKETS_PER_USER
+            log.warning(
+                "user %s is over the cap of %d open sockets: closed with %d", user.pk, limit, CLOSE_TOO_MANY_SOCKETS
+            )
+            await self.accept()
+            await self._send_error(
+                RateLimited(f"You have {limit} chat connections open. Close a tab or window, then reload this page.")
+            )
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
+        _open_sockets.add(self.channel_name, user.pk)
         self.conversation_id = str(conversation.id)
         self.user_group = f"user.{user.pk}"
         await self.channel_layer.group_add(group_name(self.conversation_id), self.channel_name)
@@ -94,6 +130,12 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        if self.socket_claimed:
+            self.socket_claimed = False
+            _open_sockets.discard(self.channel_name)
+            await sync_to_async(ratelimit.socket_release, thread_sensitive=False)(
+                user_id=self.scope["user"].pk, socket_id=self.channel_name
+            )
         if self.conversation_id:
             await self.channel_layer.group_discard(group_name(self.conversation_id), self.channel_name)
             await self.channel_layer.group_discard(self.user_group, self.channel_name)
@@ -101,17 +143,28 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.conversation_id is None:
             return
+        limit = settings.CHAT_MAX_FRAME_BYTES
+        size = len(bytes_data) if text_data is None else utf8_length(text_data, limit=limit)
+        if size > limit:
+            # One line, ids only; the frame itself is never logged.
+            log.warning(
+                "frame of %d bytes over the %d-byte limit on conversation %s (user %s): closed with %d",
+                size,
+                limit,
+                self.conversation_id,
+                self.scope["user"].pk,
+                CLOSE_TOO_BIG,
+            )
+            await self._send_error(TooLong(f"Frames are limited to {limit:,} bytes."))
+            await self.close(code=CLOSE_TOO_BIG)
+            return
         if text_data is None:
             await self._send_error(Invalid("Frames must be JSON text."))
             return
-        if _frame_bytes(text_data) > settings.CHAT_MAX_FRAME_BYTES:
-            await self._send_error(TooLong(f"Frames are limited to {settings.CHAT_MAX_FRAME_BYTES:,} bytes."))
-            await self.close(code=CLOSE_TOO_BIG)
-            return
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            await self._send_error(Invalid("The frame is not valid JSON."))
+            frame = parse_json(text_data, max_bytes=limit, what="The frame")
+        except ChatError as error:
+            await self._send_error(error)
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self._send_error(Invalid('A frame is a JSON object with a "type".'))
@@ -126,7 +179,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self._send_error(error)
         except Exception:
             log.exception("frame of type %s failed on conversation %s", frame["type"], self.conversation_id)
-            await self._send_error(ChatError("Something went wrong on our side; please retry."), code="unavailable")
+            # With the frame's client_id, so the page puts the text back instead of "Sending..."
+            client_id = frame.get("client_id")
+            error = ChatError(
+                "Something went wrong on our side; please retry.",
+                client_id=client_id if isinstance(client_id, str) and len(client_id) <= 64 else None,
+            )
+            await self._send_error(error, code="unavailable")
 
     async def _message_send(self, frame: dict) -> None:
         alive, resend = await _in_db_thread(_post_if_alive)(self.scope, self.conversation_id, frame)
@@ -165,12 +224,39 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_SESSION_ENDED)
 
 
-def _frame_bytes(text: str) -> int:
-    """The frame's size in bytes (the limit is in bytes; a character takes up to four). Encoding
-    is skipped when the character count alone decides."""
-    if len(text) * 4 <= settings.CHAT_MAX_FRAME_BYTES or len(text) > settings.CHAT_MAX_FRAME_BYTES:
-        return len(text)
-    return len(text.encode("utf-8", "surrogatepass"))
+class _OpenSockets:
+    """The sockets this process has claimed under their users' caps. Their entries in the shared
+    registry expire unless refreshed (ratelimit.SOCKET_TTL), so a process that dies without
+    closing its sockets frees them by itself; one task per event loop refreshes them all in one
+    batch every SOCKET_REFRESH_SECONDS, and stops when the last one closes."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, int] = {}  # channel name -> user id
+        self.task: asyncio.Task | None = None
+
+    def add(self, socket_id: str, user_id: int) -> None:
+        self.users[socket_id] = user_id
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.task = loop.create_task(self._refresh_forever())
+
+    def discard(self, socket_id: str) -> None:
+        self.users.pop(socket_id, None)
+        if not self.users and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _refresh_forever(self) -> None:
+        refresh = sync_to_async(ratelimit.socket_refresh, thread_sensitive=False)
+        while self.users:
+            await asyncio.sleep(ratelimit.SOCKET_REFRESH_SECONDS)
+            try:
+                await refresh(sockets=list(self.users.items()))
+            except Exception:  # the cache is down: retried at the next tick; entries may lapse
+                log.warning("could not refresh %d open sockets in the registry", len(self.users), exc_info=True)
+
+
+_open_sockets = _OpenSockets()
 
 
 def _session_alive(scope) -> bool:

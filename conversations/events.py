@@ -15,6 +15,7 @@ import threading
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from conversations.models import group_name
 
@@ -54,6 +55,16 @@ def _group_send(layer, group: str, message: dict) -> None:
     asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _events_loop()).result(GROUP_SEND_TIMEOUT)
 
 
+def _group_send_retrying(layer, group: str, message: dict) -> None:
+    """A connection that a process kept across a Redis restart fails at its next use ("Connection
+    closed by server") and is dropped from the pool: one more try goes out on a fresh one. Seen
+    under load: a worker's first reply after a restart was stored but never reached the sockets."""
+    try:
+        _group_send(layer, group, message)
+    except RedisConnectionError:
+        _group_send(layer, group, message)
+
+
 def send_now(conversation_id, event_type: str, **payload) -> None:
     """Send one event to every socket of the conversation. Never raises: realtime delivery is
     best effort (a socket that misses an event catches up with `sync`)."""
@@ -62,7 +73,7 @@ def send_now(conversation_id, event_type: str, **payload) -> None:
         return
     message = {"type": "chat.event", "text": frame(event_type, conversation_id, **payload)}
     try:
-        _group_send(layer, group_name(conversation_id), message)
+        _group_send_retrying(layer, group_name(conversation_id), message)
     except Exception:  # a channel layer outage must not fail the write that already committed
         log.warning("event %s for conversation %s not delivered", event_type, conversation_id, exc_info=True)
 
@@ -76,7 +87,7 @@ def send_to_user(user_id, event_type: str, **payload) -> None:
     if layer is None:
         return
     try:
-        _group_send(layer, f"user.{user_id}", {"type": "user.event", "event": event_type, **payload})
+        _group_send_retrying(layer, f"user.{user_id}", {"type": "user.event", "event": event_type, **payload})
     except Exception:
         log.warning("user event %s for user %s not delivered", event_type, user_id, exc_info=True)
 

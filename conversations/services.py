@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from conversations import closure, events, ratelimit, sql
 from conversations.exceptions import Invalid, Locked, NotFound, RateLimited, TooLong
+from conversations.inputs import text_problem
 from conversations.models import Conversation, Ending, Message, UserPreference
 from conversations.selectors import ending_payload, language_supported, message_payload, parse_uuid
 
@@ -30,7 +31,16 @@ TITLE_CHARS = 60
 
 
 def conversation_create(*, owner, title: str = "") -> Conversation:
+    _check_storable(title, "The title")
     return Conversation.objects.create(owner=owner, title=title.strip()[:200])
+
+
+def _check_storable(text: str, what: str) -> None:
+    """The same refusal on SQLite and PostgreSQL (which alone refused NUL, with a 500) for text
+    neither can store alike: NUL and unpaired surrogates."""
+    problem = text_problem(text)
+    if problem:
+        raise Invalid(f"{what} {problem}.")
 
 
 def _lock_conversation(conversation_id) -> Conversation:
@@ -88,8 +98,7 @@ def _post_checks_sql() -> str:
 def clean_content(content: object) -> str:
     if not isinstance(content, str):
         raise Invalid("The message must be text.")
-    if "\x00" in content:
-        raise Invalid("The message contains a NUL character.")
+    _check_storable(content, "The message")
     if not content.strip():
         raise Invalid("The message is empty.")
     limit = settings.CHAT_MAX_MESSAGE_CHARS
@@ -221,6 +230,7 @@ def conversation_rename(*, user, conversation_id, title: object) -> Conversation
     list and title follow). Renaming to the same title writes nothing."""
     if not isinstance(title, str) or not title.strip():
         raise Invalid("The title must be non-empty text.")
+    _check_storable(title, "The title")
     if len(title) > 200:
         raise TooLong("The title is limited to 200 characters.")
     title = " ".join(title.split())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from conversations import regions, selectors, services
 from conversations.exceptions import ChatError, Invalid
+from conversations.inputs import parse_json
 from conversations.middleware import SESSION_LANGUAGE_KEY
 from conversations.responders import texts
 
@@ -66,10 +66,7 @@ def api_view(view):
 def _json_body(request: HttpRequest) -> dict:
     if not request.body:
         return {}
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("The body is not valid JSON.") from None
+    body = parse_json(request.body, max_bytes=settings.CHAT_MAX_FRAME_BYTES, what="The body")
     if not isinstance(body, dict):
         raise Invalid("The body must be a JSON object.")
     return body

@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from conversations.exceptions import ChatError
+from conversations.inputs import parse_json
 from conversations.models import Ending
 from moderation import taxonomy
 from moderation.models import Feedback, Review
@@ -312,6 +314,9 @@ def in_words(message: str) -> str:
     return _SETTING_NAME.sub(lambda match: f"“{POLICY_LABELS[match.group(1)]}”", message)
 
 
+RESOURCES_MAX_BYTES = 64 * 1024
+
+
 class PolicyDraftForm(forms.Form):
     """One field per PolicySettings field. Validation is the engine's: nothing is saved unless
     PolicySettings.from_dict accepts the whole set."""
@@ -356,9 +361,9 @@ class PolicyDraftForm(forms.Form):
         resources = None
         if raw is not None:
             try:
-                resources = json.loads(raw)
-            except ValueError as error:
-                self.add_error("crisis_resources", f"Not valid JSON: {error}.")
+                resources = parse_json(raw, max_bytes=RESOURCES_MAX_BYTES, what="The list of resources")
+            except ChatError as error:
+                self.add_error("crisis_resources", error.detail)
         if self.errors:
             return cleaned
         data = {name: cleaned[name] for name in PolicySettings.__dataclass_fields__ if name != "crisis_resources"}

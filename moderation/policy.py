@@ -102,6 +102,9 @@ DEFAULT_CRISIS_RESOURCES: tuple[dict, ...] = (
 )
 
 RESOURCE_KEYS = ("name", "contact", "url", "region")
+# Every crisis reply carries the whole list: bounded, like any text a user is shown.
+RESOURCE_MAX_CHARS = {"name": 120, "contact": 200, "url": 500, "region": 80}
+MAX_RESOURCES = 50
 
 
 # --- Settings ----------------------------------------------------------------------------------
@@ -232,6 +235,8 @@ def _resources_error(value: Any) -> str | None:
         return "Must be a list of resources."
     if not value:
         return "At least one crisis resource is required: crisis replies must list somewhere to turn."
+    if len(value) > MAX_RESOURCES:
+        return f"At most {MAX_RESOURCES} resources."
     problems = []
     for number, resource in enumerate(value, start=1):
         problem = _resource_problem(resource)
@@ -248,6 +253,11 @@ def _resource_problem(resource: Any) -> str | None:
         return f"unknown keys {', '.join(unknown)}."
     if not all(isinstance(resource.get(key, ""), str) for key in RESOURCE_KEYS):
         return "name, contact, url and region must be text."
+    for key, limit in RESOURCE_MAX_CHARS.items():
+        if len(resource.get(key, "")) > limit:
+            return f"{key} is limited to {limit} characters."
+        if any(char == "\x00" or "\ud800" <= char <= "\udfff" for char in resource.get(key, "")):
+            return f"{key} contains a NUL character or invalid Unicode."
     if not resource.get("name", "").strip():
         return "needs a name."
     if not (resource.get("contact", "").strip() or resource.get("url", "").strip()):

@@ -111,6 +111,8 @@ def env(**extra: str) -> dict:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         CSRF_TRUSTED_ORIGINS="http://127.0.0.1",
         CHAT_RATE_LIMIT="100000/60",
+        CHAT_SYNC_RATE_LIMIT="100000/60",
+        CHAT_MAX_SOCKETS_PER_USER="0",  # idle tabs share a few users
         CLASSIFIER_BACKEND="offline",
         RESPONDER="offline",
         LOG_LEVEL="WARNING",

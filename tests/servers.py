@@ -43,7 +43,10 @@ def process_env(port: int | None = None, redis_url: str | None = None, **extra: 
         ALLOWED_HOSTS="127.0.0.1,localhost",
         CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}" if port else "http://127.0.0.1",
         CHAT_RATE_LIMIT="1000/60",
-        LOGIN_RATE_LIMIT="1000/60",
+        CHAT_SYNC_RATE_LIMIT="100000/60",
+        CHAT_MAX_SOCKETS_PER_USER="1000",
+        LOGIN_FAILURE_LIMIT="1000",
+        LOGIN_ADDRESS_FAILURE_LIMIT="1000",
         SIGNUP_RATE_LIMIT="1000/60",
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="WARNING",
@@ -77,12 +80,48 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
             process.wait()
 
 
+SERVERS = ("daphne", "uvicorn")
+
+
+def server_command(server: str, port: int) -> list[str]:
+    """`make run`'s Daphne, or uvicorn as docs/deployment.md runs it (its own log lines at
+    warning, as the application's are in tests)."""
+    if server == "daphne":
+        return [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "chatsite.asgi:application"]
+    if server == "uvicorn":
+        return [
+            str(VENV_BIN / "uvicorn"),
+            "chatsite.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets",
+            "--ws-max-size",
+            "66560",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    raise ValueError(f"unknown server {server!r}")
+
+
 @contextmanager
-def asgi_server(port: int | None = None, redis_url: str | None = None, log_path: Path | None = None, **extra):
+def asgi_server(
+    port: int | None = None,
+    redis_url: str | None = None,
+    log_path: Path | None = None,
+    *,
+    server: str = "daphne",
+    **extra,
+):
     port = port or free_port()
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "chatsite.asgi:application"],
+        server_command(server, port),
         cwd=ROOT,
         env=process_env(port, redis_url, **extra),
         stdout=log,

@@ -30,7 +30,6 @@ ANTHROPIC_MAX_TOKENS. Constructor keywords override them (tests pass them all).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -41,6 +40,8 @@ import anthropic
 import httpx2
 from django.utils import translation
 
+from conversations.exceptions import ChatError
+from conversations.inputs import parse_json
 from conversations.responders import texts
 from conversations.responders.base import (
     Chunk,
@@ -339,9 +340,10 @@ def _read_events(stream: Any, watchdog: _Watchdog) -> Iterator[Chunk]:
 
 
 def _end_reason(raw_json: str) -> str:
+    """The reason given with an end_conversation call (the model's JSON, which a user can steer)."""
     try:
-        data = json.loads(raw_json or "{}")
-    except ValueError:
+        data = parse_json(raw_json or "{}", max_bytes=16 * 1024, what="The tool input")
+    except ChatError:
         return ""
     reason = data.get("reason", "") if isinstance(data, dict) else ""
     return str(reason)[:500]

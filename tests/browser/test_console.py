@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from conversations.models import Message
-from moderation.models import PolicyVersion
+from moderation.models import Backtest, PolicyVersion
 from moderation.policy import PolicySettings
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, send, wait_for_row
 from tests.factories import conversation, post
 from tests.moderation.test_console_support import PASSWORD, make_user, staff_group
 
@@ -82,17 +82,14 @@ def test_a_moderator_overturns_an_ending_and_the_user_continues_that_branch(page
     page.wait_for_url(re.compile(rf"/chat/{conv.id}/$"))
     expect(page.locator(".reopened-note")).to_be_visible()
     expect(page.locator("#composer")).to_be_visible()
-    replies = page.locator("#thread li[data-role=assistant]:not(.streaming)")
-    before = replies.count()
-    page.fill("#composer-input", "Thanks. How do I bake bread?")
-    page.press("#composer-input", "Enter")
-    # The server's echo (message.created), not the pending copy the page shows while sending,
-    # then the reply to it (assistant.completed): both are frames from the server.
-    page.wait_for_selector("#thread li[data-role=user]:not(.pending) >> text=Thanks. How do I bake bread?")
-    expect(replies).to_have_count(before + 1)
-    expect(replies.last).not_to_be_empty()
-    continued = Message.objects.get(content="Thanks. How do I bake bread?")
-    assert continued.parent_id == ending.notice_id
+    # The server stored the message (message.created) and answered it (assistant.completed)
+    # before the database is read: reading it after the DOM alone raced the server (issue 13).
+    created, reply = send(page, "Thanks. How do I bake bread?")
+    assert created["parent_id"] == str(ending.notice_id)
+    assert reply["role"] == "assistant" and reply["content"].strip()
+    expect(page.locator("#thread li[data-role=assistant]").last).to_contain_text(reply["content"][:30])
+    continued = Message.objects.get(id=created["id"])
+    assert continued.parent_id == ending.notice_id and continued.content == "Thanks. How do I bake bread?"
     assert page.js_errors == []
 
 
@@ -115,6 +112,9 @@ def test_a_policy_admin_drafts_backtests_and_publishes_a_change(page):
 
     page.click("[data-testid=run-backtest]")
     page.wait_for_url(re.compile(r"/moderation/policy/backtests/\d+/$"))
+    backtest_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    wait_for_row(lambda: Backtest.objects.filter(id=backtest_id, status="done").exists(), what="the finished backtest")
+    page.reload()  # the page polls and reloads by itself; the stored row is the event to wait for
     expect(page.locator("[data-testid=backtest-status] .status-text")).to_have_text("done")
     expect(page.locator("[data-testid=removed-count]")).to_have_text("−1")
     expect(page.locator("[data-testid=removed]")).to_contain_text(str(ending.id)[:10])

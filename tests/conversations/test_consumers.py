@@ -207,7 +207,7 @@ async def test_an_oversized_frame_is_answered_and_the_socket_closed(user, settin
     frame = json.loads(await communicator.receive_from())
     assert frame["code"] == "too_long"
     close = await communicator.receive_output()
-    assert close == {"type": "websocket.close", "code": 1009}
+    assert close == {"type": "websocket.close", "code": 4413}
     assert await count_messages() == 0
 
 

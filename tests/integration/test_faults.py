@@ -382,7 +382,7 @@ def test_a_worker_killed_mid_work_answers_the_message_exactly_once_after_a_resta
                 client = ChatClient(base_url, cookie, conv.id)
                 await client.ensure_connected(deadline=time.monotonic() + 10)
                 await client.send_new("Please explain how binary search works.")
-                await client.pump(3)
+                await client.settle(60)  # until the server's message.created, however loaded the machine
                 await client.close()
                 return client
 
@@ -517,7 +517,8 @@ def test_after_the_asgi_server_restarts_a_client_reconnects_and_sync_shows_the_s
                 for text in ("First question about tea.", "Second question about coffee."):
                     await client.send_new(text)
                     await client.pump(1)
-                await client.settle(10)
+                await client.settle(60)
+                assert not client.pending(), "the server never stored them"
 
             run_async([client], send_two())
             wait_until(lambda: not unanswered([conv.id]), timeout=30, what="the replies")
@@ -534,7 +535,8 @@ def test_after_the_asgi_server_restarts_a_client_reconnects_and_sync_shows_the_s
             async def after() -> dict:
                 state = await client.state()  # reconnects first
                 await client.send_new("A third question, after the restart.")
-                await client.settle(10)
+                await client.settle(60)
+                assert not client.pending(), "the restarted server never stored it"
                 await client.close()
                 return state
 
@@ -563,10 +565,10 @@ REPLY = "#thread li[data-role=assistant]:not(.streaming)"
 def test_a_browser_reloading_after_the_server_restarts_shows_the_same_conversation(
     require_postgres, require_chromium, own_redis, user, tmp_path
 ):
-    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.browser.conftest import CHROMIUM_ARGS, EXPECT_TIMEOUT, PAGE_TIMEOUT, SocketLog, send
 
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         require(False, "the playwright package is not installed")
     conv = conversation(user)
@@ -580,16 +582,20 @@ def test_a_browser_reloading_after_the_server_restarts_shows_the_same_conversati
             context = browser.new_context(base_url=f"http://127.0.0.1:{port}")
             context.add_cookies([{"name": "sessionid", "value": cookie, "url": f"http://127.0.0.1:{port}"}])
             page = context.new_page()
-            page.set_default_timeout(15000)
+            page.set_default_timeout(PAGE_TIMEOUT)
+            page.ws = SocketLog(page)
             with daphne(own_redis.url, tmp_path / "server1.log", port=port):
                 page.goto(f"/chat/{conv.id}/")
-                page.fill("#composer-input", "What is the capital of France?")
-                page.press("#composer-input", "Enter")
-                page.wait_for_selector(f"{REPLY}")
+                _, reply = send(page, "What is the capital of France?")  # stored and answered by the server
+                expect(page.locator(REPLY)).to_contain_text(reply["content"][:30], timeout=EXPECT_TIMEOUT)
                 before = page.inner_text("#thread")
             with daphne(own_redis.url, tmp_path / "server2.log", port=port):
+                since = page.ws.mark()
                 page.reload()
-                page.wait_for_selector(f"{REPLY}")
+                # The reloaded page is served from the database; its socket's `sync` answer is the
+                # server's word that it is connected and has nothing to add.
+                page.ws.wait_for(lambda f: f.get("type") == "conversation.state", since=since, what="the sync")
+                expect(page.locator(REPLY)).to_contain_text(reply["content"][:30], timeout=EXPECT_TIMEOUT)
                 after = page.inner_text("#thread")
                 errors = page.locator("#composer-error").inner_text()
             browser.close()
@@ -720,17 +726,27 @@ async def _drive_to_an_ending(client: ChatClient) -> None:
 # --- 2b. A socket that stays open through a Redis restart keeps receiving events -------------------
 
 
-async def _send_until_completed(socket, content: str, *, timeout: float, supervise=lambda: None) -> list[dict]:
+STALL_SECONDS = 15  # stored but unanswered this long: the task may have died with the broker
+
+
+async def _send_until_completed(
+    socket, content: str, *, timeout: float, supervise=lambda: None, on_stall=None
+) -> list[dict]:
     """Send one message (resending the same client_id while the server answers `unavailable`)
-    and return the frames up to its `assistant.completed`; `supervise()` runs every second."""
+    and return the frames up to its `assistant.completed`; `supervise()` runs every second, and
+    `on_stall()` (in a thread) whenever the stored message has waited STALL_SECONDS for its reply."""
     client_id = str(uuid.uuid4())
     frame = json.dumps({"type": "message.send", "client_id": client_id, "parent_id": None, "content": content})
     deadline = time.monotonic() + timeout
     frames: list[dict] = []
     await socket.send(frame)
     created_id = None
+    waiting_since = None
     while time.monotonic() < deadline:
         supervise()
+        if on_stall is not None and waiting_since is not None and time.monotonic() - waiting_since > STALL_SECONDS:
+            await asyncio.to_thread(on_stall)
+            waiting_since = time.monotonic()
         try:
             received = json.loads(await asyncio.wait_for(socket.recv(), timeout=1.0))
         except TimeoutError:
@@ -743,6 +759,7 @@ async def _send_until_completed(socket, content: str, *, timeout: float, supervi
             await socket.send(frame)
         elif received["type"] == "message.created" and received["message"]["client_id"] == client_id:
             created_id = received["message"]["id"]
+            waiting_since = time.monotonic()
         elif received["type"] == "assistant.completed" and received["message"]["parent_id"] == created_id:
             return frames
     raise AssertionError(f"no reply to {content!r} within {timeout}s: {frames}")
@@ -774,13 +791,36 @@ def test_a_socket_open_through_a_redis_restart_still_receives_the_events_of_new_
                     own_redis.kill()
                     await asyncio.sleep(1.0)
                     own_redis.start()  # empty: subscriptions, queues and cache are gone
-                    after = await _send_until_completed(socket, "Hello after the blip", timeout=45, supervise=supervise)
+                    # A classify task queued while the worker was losing the broker can be lost
+                    # with it (kombu); the sweeper answers such messages, as in production.
+                    after = await _send_until_completed(
+                        socket,
+                        "Hello after the blip",
+                        timeout=120,
+                        supervise=supervise,
+                        on_stall=lambda: run_sweeper(own_redis.url, tmp_path / "sweeper.log"),
+                    )
                     assert socket.close_code is None, "the socket stayed open all along"
                     return before, after
 
-            before, after = asyncio.run(scenario())
+            try:
+                before, after = asyncio.run(scenario())
+            except AssertionError as error:
+                # Under `stress --cpu 2` it still failed once in three runs after the sweeper and
+                # the event retry went in (the message stored, its reply never seen on the socket),
+                # with no logs left to say why: the processes' logs now go with the failure, since
+                # pytest's temporary directories are soon rotated away on a shared machine.
+                raise AssertionError(f"{error}\n{_log_tails(tmp_path)}") from None
     finally:
         stop_group(worker)
     for frames in (before, after):
         types = [f["type"] for f in frames]
         assert "message.created" in types and types[-1] == "assistant.completed", types
+
+
+def _log_tails(directory: Path, lines: int = 40) -> str:
+    parts = []
+    for path in sorted(directory.glob("*.log")):
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+        parts.append(f"--- {path.name} (last {len(tail)} lines) ---\n" + "\n".join(tail))
+    return "\n".join(parts)

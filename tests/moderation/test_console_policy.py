@@ -53,7 +53,7 @@ def test_the_form_shows_per_field_errors_and_saves_nothing(client, active_policy
     assert "Must be greater than “Strikes before the warning” (5)" in page and "warn_at (5)" not in page
     assert 'data-testid="error-crisis_resources"' in page and "needs a name" in page
     response = client.post(f"/moderation/policy/{draft.number}/edit/", {**data, "crisis_resources": "not json"})
-    assert "Not valid JSON" in response.content.decode()
+    assert "is not valid JSON" in response.content.decode()
     assert PolicyVersion.objects.get(pk=draft.pk).settings == active_policy.settings
 
 

@@ -140,6 +140,12 @@ FOREIGN_ORIGINS = [
     b"http://xn--lcalhost-8za.example",
     b"file://",
     b"",
+    # The right host on another port or scheme is another origin (another app on the same machine).
+    b"http://127.0.0.1:9999",
+    b"https://127.0.0.1:8000",
+    b"http://127.0.0.1",
+    b"http://localhost",
+    b"https://localhost:8443",
 ]
 
 
@@ -153,7 +159,8 @@ async def test_a_socket_from_a_foreign_origin_is_refused_at_the_handshake(user):
         outcomes[origin] = connected
         await communicator.disconnect()
     assert outcomes == dict.fromkeys(FOREIGN_ORIGINS, False)
-    for origin in (b"http://127.0.0.1:8000", b"http://localhost", b"https://localhost:8443"):
+    # The site's own origin, and one of CSRF_TRUSTED_ORIGINS (another name of the same site).
+    for origin in (b"http://127.0.0.1:8000", b"http://localhost:8000"):
         communicator, connected, _ = await open_socket(conv.id, cookie, origin=origin)
         assert connected, origin
         await communicator.disconnect()
@@ -254,7 +261,7 @@ async def test_an_oversized_frame_is_answered_too_long_the_socket_closed_and_not
     frame = json.loads(await communicator.receive_from())
     assert frame["type"] == "error" and frame["code"] == "too_long"
     close = await communicator.receive_output()
-    assert close == {"type": "websocket.close", "code": 1009}
+    assert close == {"type": "websocket.close", "code": 4413}
     assert await sync_to_async(Message.objects.count)() == 0
 
 
@@ -340,7 +347,9 @@ def test_malformed_frames_get_an_error_never_crash_the_consumer_and_write_nothin
         for kind, raw in frames:
             key = "bytes" if kind == "bytes" else "text"
             await communicator.send_input({"type": "websocket.receive", key: raw})  # empty frames too
-            answer = json.loads(await communicator.receive_from(timeout=5))
+            answer = json.loads(
+                await communicator.receive_from(timeout=30)
+            )  # the server's answer, however loaded the machine
             assert answer["type"] == "error", (raw, answer)
             assert answer["code"] in ("invalid", "too_long", "not_found"), (raw, answer)
             assert answer["conversation_id"] == str(conv.id)
@@ -392,7 +401,9 @@ async def test_the_message_rate_limit_counts_http_and_websocket_together_per_use
         frame = _frame("over the socket")
         await communicator.send_json_to(frame)
         while True:
-            answer = json.loads(await communicator.receive_from(timeout=5))
+            answer = json.loads(
+                await communicator.receive_from(timeout=30)
+            )  # the server's answer, however loaded the machine
             if (
                 answer.get("client_id") == frame["client_id"]
                 or answer.get("message", {}).get("client_id") == frame["client_id"]
@@ -419,25 +430,31 @@ async def test_the_message_rate_limit_counts_http_and_websocket_together_per_use
 
 
 @pytest.mark.django_db
-def test_login_attempts_are_limited_per_username_even_from_many_addresses(user, settings):
-    settings.LOGIN_RATE_LIMIT = (3, 300)
-    for attempt in range(3):
-        response = Client(REMOTE_ADDR=f"10.0.0.{attempt}").post(
-            "/accounts/login/", {"username": "alice", "password": "wrong"}
-        )
-        assert response.status_code == 200  # the form again, with an error
-    client = Client(REMOTE_ADDR="10.0.0.99")
-    response = client.post("/accounts/login/", {"username": "ALICE", "password": "pw-alice-123"})
+def test_failed_logins_lock_a_username_only_from_the_address_that_failed(user, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    attacker = Client(REMOTE_ADDR="10.0.0.1")
+    codes = [
+        attacker.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code for _ in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+    response = attacker.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"})
     assert response.status_code == 429
-    assert "_auth_user_id" not in client.session
+    assert "_auth_user_id" not in attacker.session
+    # Alice, from her own address, is not locked out of her account.
+    alice = Client(REMOTE_ADDR="10.0.0.2")
+    assert alice.post("/accounts/login/", {"username": "ALICE ", "password": "wrong"}).status_code == 200
+    assert alice.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"}).status_code == 302
 
 
 @pytest.mark.django_db
-def test_login_attempts_are_limited_per_address_across_usernames(user, other_user, settings):
-    settings.LOGIN_RATE_LIMIT = (3, 300)
+def test_failed_logins_are_limited_per_address_across_usernames(user, other_user, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
     client = Client(REMOTE_ADDR="10.1.1.1")
-    for name in ("bob", "carol", "dave"):
-        assert client.post("/accounts/login/", {"username": name, "password": "x"}).status_code == 200
+    codes = [
+        client.post("/accounts/login/", {"username": name, "password": "x"}).status_code
+        for name in ("bob", "carol", "dave")
+    ]
+    assert codes == [200, 200, 429]
     response = client.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session

@@ -172,7 +172,11 @@ def _log_in(page, live_site, user) -> None:
 
 
 def _assert_inert(page, scope: str, expected_texts: list[str], dialogs: list[str]) -> None:
-    page.wait_for_timeout(300)  # let onerror/onload/autofocus handlers fire, if any were parsed
+    # The one deliberate pause of the browser suites: it waits for the ABSENCE of an effect (a
+    # handler that would fire if a payload had become markup), which no server event announces.
+    # It cannot make the test fail on a slow machine, only let a late effect through.
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
     assert dialogs == []
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.evaluate("window.__violations") == []
@@ -223,7 +227,9 @@ def test_no_payload_runs_in_the_console_case_page_even_revealed(page, live_site,
     )
     row = page.locator(f"[data-message-id='{story['hidden'].id}']")
     assert row.locator("[data-testid=hidden]").count() == 1  # severity 4: hidden until revealed
-    row.locator("[data-testid=reveal]").click()
+    with page.expect_response(lambda r: r.request.method == "POST" and "reveal" in r.url) as revealed:
+        row.locator("[data-testid=reveal]").click()
+    assert revealed.value.status < 400
     page.wait_for_selector(f"[data-message-id='{story['hidden'].id}'] [data-testid=text]")
     _assert_inert(page, "main", [*PAYLOADS, PAYLOADS[2]], dialogs)
 
