@@ -88,9 +88,14 @@ screenshot: $(VENV)/.installed-dev ## Refresh the README's pictures (docs/screen
 	CHATSITE_SCREENSHOT_DIR=$(CURDIR)/docs $(PY) -m pytest tests/browser/test_chat_ui.py -q \
 		-k "markdown_safely or crisis_resources_appear or end_confirmation_offers"
 
-messages: $(VENV)/.installed-dev ## Rebuild the translation catalogues in locale/ (needs gettext: apt-get install gettext)
-	$(PY) manage.py makemessages --all --ignore=.venv --ignore=var --ignore="static/conversations/vendor/*" --ignore="tests/*" --ignore="bench/*"
-	$(PY) manage.py makemessages --all -d djangojs --ignore=.venv --ignore=var --ignore="static/conversations/vendor/*" --ignore="tests/*" --ignore="static/moderation/*"
+# tests/conversations/test_languages.py runs this target on a copy of the tree and fails when the
+# committed catalogues differ from what it builds (a string added, changed or dropped in the code).
+MAKEMESSAGES := $(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var --ignore="tests/*" --ignore="static/conversations/vendor/*"
+
+messages: $(VENV)/.installed-dev var/secret_key ## Rebuild the translation catalogues in locale/ (needs gettext: apt-get install gettext)
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; set -e; \
+	$(MAKEMESSAGES) --ignore="bench/*"; \
+	$(MAKEMESSAGES) -d djangojs --ignore="static/moderation/*"; \
 	$(PY) manage.py compilemessages --ignore=.venv
 
 soak: $(VENV)/.installed-dev ## Ten minutes of mixed load; memory, sockets and Redis keys must plateau (docs/soak.md)

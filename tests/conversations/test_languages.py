@@ -1,10 +1,15 @@
 """The user's language: their setting, else Accept-Language; the assistant's fixed words, the
 statement of reasons (stored with its language) and the page in every shipped language; the
-catalogues complete and compiled; the end-confirmation buttons' texts understood by the policy."""
+catalogues in step with the code, complete and compiled; the end-confirmation buttons' texts
+understood by the policy. (The ending page, the review decision and notices and the error pages
+in the user's language: tests/moderation/test_ending_languages.py.)"""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -17,6 +22,8 @@ from conversations import regions, selectors, services
 from conversations.models import Ending, Message
 from conversations.responders import texts
 from moderation import intents
+from moderation.models import Feedback, Review
+from tests.conftest import require
 from tests.factories import conversation, post
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +51,55 @@ def test_every_catalogue_is_complete_keeps_its_placeholders_and_is_compiled(code
     compiled = {entry.msgid: entry.msgstr or dict(entry.msgstr_plural) for entry in mo if entry.msgid}
     source = {entry.msgid: entry.msgstr or dict(entry.msgstr_plural) for entry in po}
     assert compiled == source, "the .mo is stale: run `make messages`"
+
+
+def catalogue_entries(path: Path) -> dict:
+    """Every entry of a .po file by its key, with what a rebuild could change about it."""
+    entries = {}
+    for entry in polib.pofile(str(path)):
+        key = (entry.msgctxt, entry.msgid, entry.msgid_plural)
+        entries[key] = (entry.msgstr, dict(entry.msgstr_plural), entry.fuzzy, entry.obsolete)
+    return entries
+
+
+@pytest.fixture(scope="module")
+def rebuilt_locale(tmp_path_factory):
+    """locale/ as `make messages` would rebuild it now from the code: the target itself, run on a
+    copy of the tree (the working tree is left alone)."""
+    tools = ("xgettext", "msgmerge", "msgfmt", "make")
+    require(all(shutil.which(tool) for tool in tools), "GNU gettext or make missing (apt-get install gettext make)")
+    tree = tmp_path_factory.mktemp("rebuild") / "chatsite"
+    skip = shutil.ignore_patterns(".git", ".venv", "var", "tests", "__pycache__", ".*_cache", "*.png", "*.whl")
+    shutil.copytree(django_settings.BASE_DIR, tree, ignore=skip)
+    # The virtualenv and the secret are the caller's (SECRET_KEY is in the environment).
+    command = ["make", "-s", "messages", f"PY={sys.executable}", "-o", ".venv/.installed-dev", "-o", "var/secret_key"]
+    done = subprocess.run(command, cwd=tree, capture_output=True, text=True, timeout=280)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return tree / "locale"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_catalogues_hold_exactly_the_strings_of_the_code(rebuilt_locale, code, domain):
+    committed = catalogue_entries(LOCALE / code / "LC_MESSAGES" / f"{domain}.po")
+    rebuilt = catalogue_entries(rebuilt_locale / code / "LC_MESSAGES" / f"{domain}.po")
+    new_in_code = sorted(key[1] for key in rebuilt.keys() - committed.keys())
+    gone_from_code = sorted(key[1] for key in committed.keys() - rebuilt.keys())
+    assert new_in_code == [], "strings the catalogue lacks: run `make messages` and translate them"
+    assert gone_from_code == [], "strings the code no longer has: run `make messages`"
+    changed = sorted(key[1] for key in committed if committed[key] != rebuilt[key])
+    assert changed == [], "entries a rebuild changes (fuzzy matches?): run `make messages` and check them"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_the_review_reasons_and_the_report_status_are_translated(code):
+    labels = [label for reasons in Review.REASONS.values() for label in reasons.values()]
+    labels += [*Feedback.Kind.labels, *Feedback.Status.labels]
+    with translation.override("en"):
+        english = [str(label) for label in labels]
+    with translation.override(code):
+        local = [str(label) for label in labels]
+    assert [en for en, translated in zip(english, local, strict=True) if translated == en] == []
 
 
 @pytest.mark.parametrize("code", LANGUAGES)
