@@ -23,6 +23,7 @@ from bench.idle import idle_ramp
 from bench.stack import (
     DB_NAME,
     LOG_DIR,
+    REDIS_DB,
     Config,
     Stack,
     database_drop,
@@ -228,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     config = config_of(args)
     results["stack"] = config.describe()
     stack = Stack(config)
-    log(f"phase: services (PostgreSQL, Redis db 14), bench database; logs in {LOG_DIR}")
+    log(f"phase: services (PostgreSQL, Redis db {REDIS_DB}), bench database {DB_NAME}; logs in {LOG_DIR}")
     ensure_services()
     database_recreate()
     try:

@@ -20,11 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 LOG_DIR = ROOT / "var" / "bench"
-DB_NAME = "chatsite_bench"
+# Several engineers share the machine: BENCH_DB_NAME, BENCH_REDIS_DB and BENCH_FIRST_PORT keep
+# concurrent benches apart (the bench drops its database and flushes its Redis database).
+DB_NAME = os.environ.get("BENCH_DB_NAME", "chatsite_bench")
 PG_URL = "postgres://postgres@127.0.0.1:5432"
-REDIS_DB = 14
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "14"))
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
-FIRST_PORT = 8101
+FIRST_PORT = int(os.environ.get("BENCH_FIRST_PORT", "8101"))
 
 
 def log(line: str) -> None:

@@ -47,7 +47,11 @@ def closed_messages_cte(conversation: str = "%s") -> str:
 
 
 def closed_among(message_ids: Iterable) -> set[uuid.UUID]:
-    """The ids among `message_ids` (stored messages, any conversations) that are closed."""
+    """The ids among `message_ids` (stored messages, any conversations) that are closed.
+
+    Hand-written: the ORM has no recursive CTE, and its twin walks the ended subtrees one query
+    per level (3 statements and 913 us CPU for a 20-turn conversation, against 1 and 395 us here:
+    `python -m bench.hot_sql`)."""
     ids = {uuid.UUID(str(i)) for i in message_ids}
     if not ids:
         return set()

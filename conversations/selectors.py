@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 
+from conversations import closure
 from conversations.exceptions import NotFound
 from conversations.models import Conversation, Ending, Message, UserPreference
 
@@ -138,3 +141,23 @@ def branch_of(message: Message) -> list[Message]:
 def holding_endings():
     """Endings that still hold (not reopened by a moderator)."""
     return Ending.objects.filter(reopened_at__isnull=True)
+
+
+def unanswered_user_messages(*, older_than: timedelta, limit: int = 500) -> list[uuid.UUID]:
+    """User messages older than `older_than` with no reply (assistant message or notice), or with
+    a reply still `streaming` that old: the sweeper re-queues their turns. Closed messages
+    (conversations.closure) are skipped; more candidates are read than returned, so that closed
+    ones do not crowd out the rest."""
+    cutoff = timezone.now() - older_than
+    replies = Message.objects.filter(parent_id=OuterRef("pk")).exclude(role=Message.Role.USER)
+    stuck_streaming = Message.objects.filter(
+        parent_id=OuterRef("pk"), role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, created_at__lt=cutoff
+    )
+    candidates = list(
+        Message.objects.filter(role=Message.Role.USER, created_at__lt=cutoff)
+        .filter(Q(~Exists(replies)) | Q(Exists(stuck_streaming)))
+        .order_by("created_at")
+        .values_list("id", flat=True)[: limit * 2]
+    )
+    closed = closure.closed_among(candidates)
+    return [message_id for message_id in candidates if message_id not in closed][:limit]

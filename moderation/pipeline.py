@@ -1,4 +1,5 @@
-"""The hook conversations calls on commit for every new user message (DESIGN 1)."""
+"""The hook conversations calls on commit whenever a user message's turn should run (DESIGN 1):
+a new message, a message that waited and moved under the reply above it, a regenerate."""
 
 from __future__ import annotations
 

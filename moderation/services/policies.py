@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from moderation import backtest as engine
 from moderation.models import Backtest, PolicyVersion
 from moderation.policy import PolicySettings
 from moderation.services.audit import audit_record
@@ -157,10 +158,9 @@ def policy_rollback(*, number: int, actor) -> PolicyVersion:
 
 
 def backtest_request(*, number: int, actor, since: datetime | None = None) -> Backtest:
-    """Queue a backtest of version `number` over stored history (the `run_backtest` task runs it
-    on commit; in the embedded default that is at once, in-process)."""
-    from moderation.tasks import run_backtest
-
+    """Record a backtest of version `number` over stored history, `queued`. The caller queues the
+    `run_backtest` task with its id on commit (in the embedded default it then runs at once,
+    in-process)."""
     with transaction.atomic():
         version = _get_version(number)
         run = Backtest.objects.create(policy_version=version, requested_by=actor, since=since)
@@ -172,16 +172,12 @@ def backtest_request(*, number: int, actor, since: datetime | None = None) -> Ba
             backtest_id=run.pk,
             since=since.isoformat() if since else None,
         )
-        run_id = run.pk
-        transaction.on_commit(lambda: run_backtest.delay(run_id))
     return run
 
 
 def backtest_run(*, backtest_id: int) -> Backtest | None:
     """Run a queued backtest: claim it (conditional UPDATE queued -> running, so a redelivered
     task does not run it twice), replay, store the result. Progress is written as it goes."""
-    from moderation import backtest as engine
-
     claimed = Backtest.objects.filter(pk=backtest_id, status=Backtest.Status.QUEUED).update(
         status=Backtest.Status.RUNNING, started_at=timezone.now(), progress=0
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from conversations.exceptions import NotFound
-from moderation import selectors, taxonomy
+from moderation import selectors, tasks, taxonomy
 from moderation.forms import BacktestForm, PolicyDraftForm, setting_label
 from moderation.models import PolicyVersion
 from moderation.policy import PolicySettings, PolicySettingsError
@@ -145,6 +146,7 @@ def policy_backtest(request, number: int):
     if form.cleaned_data.get("since"):
         since = timezone.make_aware(datetime.combine(form.cleaned_data["since"], time.min))
     run = policies.backtest_request(number=number, actor=request.user, since=since)
+    transaction.on_commit(lambda: tasks.run_backtest.delay(run.pk))
     return redirect("moderation:backtest", backtest_id=run.pk)
 
 

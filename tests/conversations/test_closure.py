@@ -3,15 +3,16 @@ and every descendant of it take no child and no reply, whatever the shape of the
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from conversations import closure, services
+from conversations import closure, selectors, services
 from conversations.exceptions import Locked
 from conversations.models import Ending, Message
-from moderation.services import pipeline
 from tests.factories import conversation, post
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +122,7 @@ def test_the_sweeper_skips_every_closed_message_and_keeps_the_open_ones(user, se
     u6 = post(user, conv, "racing again", parent=u5)
     end_at(u4)
     other = post(user, conversation(user), "unanswered elsewhere")
-    swept = pipeline.unanswered_user_messages(older_than=pipeline.timedelta(0))
+    swept = selectors.unanswered_user_messages(older_than=timedelta(0))
     assert other.id in swept
     assert not {u4.id, u5.id, u6.id} & set(swept)
 

@@ -42,10 +42,10 @@ class SlowClassifier:
     def __init__(self) -> None:
         self._inner = OfflineClassifier()
 
-    def classify(self, text: str, *, context: Sequence[str] = ()):
+    def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None):
         delay = _enter("classify")
         time.sleep(delay)
-        return self._inner.classify(text, context=context)
+        return self._inner.classify(text, context=context, last_action=last_action)
 
 
 class SlowResponder:

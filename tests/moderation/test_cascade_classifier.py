@@ -49,7 +49,7 @@ class SignalOffline:
     def __init__(self, signal: str) -> None:
         self.signal = signal
 
-    def classify(self, text: str, *, context: object = ()) -> Verdict:
+    def classify(self, text: str, *, context: object = (), last_action: str | None = None) -> Verdict:
         return Verdict.from_scores({}, signals=(self.signal,), backend=self.name, version=self.version)
 
 

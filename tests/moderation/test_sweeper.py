@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from conversations import selectors
 from conversations.models import Message
 from moderation import sweeper
-from moderation.services import pipeline
 from tests.factories import conversation, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def test_a_failing_sweep_is_logged_and_never_raises(lost_message, monkeypatch, c
     def broken(**kwargs):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(pipeline, "unanswered_user_messages", broken)
+    monkeypatch.setattr(selectors, "unanswered_user_messages", broken)
     assert sweeper.sweep_once() == 0
     assert "in-process sweep failed" in caplog.text
     assert unanswered(lost_message)

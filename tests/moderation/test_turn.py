@@ -1,25 +1,30 @@
-"""The one-pass turn (moderation.services.turn): a fresh user message is classified, decided and
-answered in one task and one transaction, in a small fixed number of queries, and always ends with
-the same rows as the general step-by-step path (moderation.services.pipeline).
+"""The turn pipeline (moderation.services.turn): every case is a branch of one function,
+load -> classify -> decide -> answer -> settle.
 
-Every test runs the real task eagerly. `path_spy` records which way each turn went: the fast path
-(`turn_settle` and its outcome) or the general path (`decision_make` / `reply_generate` called by the
-task). `general_only` forces the general path by making every turn look not fresh."""
+Every test runs the real task eagerly. `outcomes` records what each run of `turn_run` reported.
+The cases that resume from stored rows are checked against the straight pass: a turn answered in
+TWO steps (classification and decision stored first, then the reply from the stored decision, as
+with a streaming responder, or a retry after a crash between the two) stores exactly the rows of
+a turn answered in ONE pass (one transaction), over multi-turn scripts."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversations import events, services
+from conversations import events, selectors, services
 from conversations.models import Conversation, Ending, Message
-from moderation import tasks
+from conversations.responders.offline import OfflineResponder
+from moderation import policy, tasks
 from moderation.models import AuditEvent, Classification, Decision, Flag, PolicyVersion
 from moderation.policy import PolicySettings
-from moderation.services import pipeline, turn
+from moderation.services import turn
+from moderation.services.turn import classify, load
 from tests.factories import conversation, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,11 +47,11 @@ ROME = "tell me about the history of the Roman empire"
 END_PLEASE = "Please end this conversation."
 YES = "yes"
 
-# Statements of `classify_message` for a fresh turn on the fast path, as logged by Django on SQLite
-# and on PostgreSQL alike: the turn load (one recursive CTE), the active policy, BEGIN, the
-# conversation lock (+ active leaf), the "not answered yet" check, INSERT classification, INSERT
-# decision, INSERT reply, COMMIT. The general path takes 23 for the same turn.
-FAST_TURN_MAX_QUERIES = 10  # 9, plus the reader's language (conversations.selectors.conversation_language)
+# Statements of `classify_message` for an ordinary turn with an instant responder, as logged by
+# Django on SQLite and on PostgreSQL alike: the turn load (one recursive CTE), the active policy,
+# BEGIN, the conversation lock (+ active leaf), the "not answered yet" check, INSERT reply,
+# INSERT classification, INSERT decision, COMMIT.
+ONE_PASS_MAX_QUERIES = 10  # 9, plus the reader's language (conversations.selectors.conversation_language)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -102,6 +107,7 @@ def decision_row(message: Message) -> tuple:
         d.state,
         d.policy_version,
         d.classification_id is not None,
+        d.model_end_request,
     )
 
 
@@ -139,56 +145,38 @@ def extras(conv: Conversation) -> dict:
     }
 
 
-class PathSpy:
-    def __init__(self) -> None:
-        self.settled: list[tuple[uuid.UUID, turn.Outcome]] = []
-        self.general_decisions: list[uuid.UUID] = []
-        self.general_replies: list[uuid.UUID] = []
-
-    def outcomes(self) -> list[turn.Outcome]:
-        return [outcome for _, outcome in self.settled]
-
-
 @pytest.fixture
-def path_spy(monkeypatch) -> PathSpy:
-    spy = PathSpy()
-    real_settle, real_decide, real_reply = turn.turn_settle, pipeline.decision_make, pipeline.reply_generate
+def outcomes(monkeypatch) -> list[tuple[uuid.UUID, turn.Outcome]]:
+    """(message id, outcome) of every run of the pipeline, in the order the runs finished."""
+    seen: list[tuple[uuid.UUID, turn.Outcome]] = []
+    real = turn.turn_run
 
-    def settle(current, verdict, **kwargs):
-        outcome = real_settle(current, verdict, **kwargs)
-        spy.settled.append((current.message.id, outcome))
+    def run(**kwargs):
+        outcome = real(**kwargs)
+        seen.append((uuid.UUID(str(kwargs["message_id"])), outcome))
         return outcome
 
-    def decide(*, message_id):
-        spy.general_decisions.append(uuid.UUID(str(message_id)))
-        return real_decide(message_id=message_id)
-
-    def reply(*, message_id):
-        spy.general_replies.append(uuid.UUID(str(message_id)))
-        return real_reply(message_id=message_id)
-
-    monkeypatch.setattr(turn, "turn_settle", settle)
-    monkeypatch.setattr(tasks.pipeline, "decision_make", decide)  # the task's calls (not recursion)
-    monkeypatch.setattr(tasks.pipeline, "reply_generate", reply)
-    return spy
+    monkeypatch.setattr(turn, "turn_run", run)
+    return seen
 
 
-def force_general(monkeypatch) -> None:
-    monkeypatch.setattr(turn.Turn, "fresh", property(lambda self: False))
+def kinds(seen) -> list[turn.Outcome]:
+    return [outcome for _, outcome in seen]
 
 
-def drive_general(user, monkeypatch, contents) -> Conversation:
-    """The same turns in a new conversation, every one forced through the general path."""
+def in_two_steps(monkeypatch) -> None:
+    """The offline responder streams from the reply queue: every turn stores its classification
+    and decision first, then the reply task answers from the stored decision."""
+    monkeypatch.setattr(OfflineResponder, "inline", False)
+
+
+def drive_in_two_steps(user, monkeypatch, contents) -> Conversation:
+    """The same turns in a new conversation, every one answered in two steps."""
     with monkeypatch.context() as patch:
-        force_general(patch)
-        general_conv = conversation(user)
-        drive(user, general_conv, contents)
-    return general_conv
-
-
-@pytest.fixture
-def general_only(monkeypatch) -> None:
-    force_general(monkeypatch)
+        in_two_steps(patch)
+        two_step_conv = conversation(user)
+        drive(user, two_step_conv, contents)
+    return two_step_conv
 
 
 @pytest.fixture
@@ -221,15 +209,14 @@ def no_decay_policy() -> None:
     )
 
 
-# --- 1. one pass, a fixed number of queries -----------------------------------------------------
+# --- 1. an ordinary turn: one pass, a fixed number of queries ------------------------------------
 
 
-def test_a_fresh_message_gets_one_classification_one_decision_and_one_whole_reply(user, path_spy, sent_events):
+def test_a_fresh_message_gets_one_classification_one_decision_and_one_whole_reply(user, outcomes, sent_events):
     conv = conversation(user)
     message = post(user, conv, CALM)
 
-    assert path_spy.outcomes() == [turn.Outcome.ANSWERED]
-    assert path_spy.general_decisions == [] and path_spy.general_replies == []
+    assert outcomes == [(message.id, turn.Outcome.ANSWERED)]
     classification = Classification.objects.get(message=message)
     decision = Decision.objects.get(message=message)
     assert decision.classification_id == classification.id
@@ -239,14 +226,13 @@ def test_a_fresh_message_gets_one_classification_one_decision_and_one_whole_repl
     assert reply.content.strip()
     conv.refresh_from_db()
     assert conv.active_leaf_id == reply.id  # the view follows the reply
-    kinds = [kind for kind, _ in sent_events]
-    assert kinds == ["message.created", "assistant.completed"]  # one event for the reply, no deltas
+    assert [kind for kind, _ in sent_events] == ["message.created", "assistant.completed"]  # no deltas
     completed = sent_events[1][1]
     assert completed["message"]["id"] == str(reply.id) and completed["message"]["content"] == reply.content
     assert completed["action"] == "answer"
 
 
-def _fast_turn_queries(user, conv, turns_before: int, settings) -> int:
+def _one_pass_queries(user, conv, turns_before: int, settings) -> int:
     hook, leaf = settings.CONVERSATIONS_MESSAGE_POSTED_HOOK, None
     if turns_before:
         _, leaf = drive(user, conv, [CALM] * turns_before)
@@ -261,20 +247,20 @@ def _fast_turn_queries(user, conv, turns_before: int, settings) -> int:
     return len(queries)
 
 
-def test_the_fast_turn_takes_a_fixed_number_of_queries_whatever_the_branch_length(
-    user, settings, path_spy, django_assert_max_num_queries
+def test_an_ordinary_turn_takes_a_fixed_number_of_queries_whatever_the_branch_length(
+    user, settings, outcomes, django_assert_max_num_queries
 ):
-    first = _fast_turn_queries(user, conversation(user), 0, settings)  # a new root
-    short = _fast_turn_queries(user, conversation(user), 1, settings)  # a 2-message branch above it
-    long = _fast_turn_queries(user, conversation(user), 30, settings)  # 60 messages above it
-    assert path_spy.outcomes()[-1] is turn.Outcome.ANSWERED
+    first = _one_pass_queries(user, conversation(user), 0, settings)  # a new root
+    short = _one_pass_queries(user, conversation(user), 1, settings)  # a 2-message branch above it
+    long = _one_pass_queries(user, conversation(user), 30, settings)  # 60 messages above it
+    assert kinds(outcomes)[-1] is turn.Outcome.ANSWERED
     assert first == short == long, (first, short, long)
-    assert long <= FAST_TURN_MAX_QUERIES, long
+    assert long <= ONE_PASS_MAX_QUERIES, long
 
     # The same bound through pytest-django's own fixture.
     settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = ""
     message = post(user, conversation(user), CALM)
-    with django_assert_max_num_queries(FAST_TURN_MAX_QUERIES):
+    with django_assert_max_num_queries(ONE_PASS_MAX_QUERIES):
         run_classify(message)
     assert reply_to(message) is not None
 
@@ -283,19 +269,20 @@ def test_turn_load_reads_the_window_in_one_query(user, django_assert_num_queries
     conv = conversation(user)
     messages, leaf = drive(user, conv, [CALM] * 20)
     with django_assert_num_queries(1):
-        current = turn.turn_load(message_id=messages[-1].id)
-    assert len(current.path) == turn.TURN_WINDOW
-    assert current.truncated and current.classified and current.decided and not current.fresh
+        current = load.turn_load(message_id=messages[-1].id)
+    assert len(current.path) == load.TURN_WINDOW
+    assert current.truncated and current.classified and current.decided and current.answered
+    assert not (current.closed or current.waiting) and current.reply_in_progress is None
     assert [m.id for m in current.path][-1] == messages[-1].id
     # Oldest first, parent before child.
     assert all(child.parent_id == parent.id for parent, child in zip(current.path, current.path[1:]))
     # Unknown, malformed and non-user ids.
-    assert turn.turn_load(message_id=uuid.uuid4()) is None
-    assert turn.turn_load(message_id="not-a-uuid") is None
-    assert turn.turn_load(message_id=leaf.id) is None
+    assert load.turn_load(message_id=uuid.uuid4()) is None
+    assert load.turn_load(message_id="not-a-uuid") is None
+    assert load.turn_load(message_id=leaf.id) is None
 
 
-# --- 2. the fast path and the general path store the same rows -----------------------------------
+# --- 2. two steps store exactly what one pass stores ---------------------------------------------
 
 SEQUENCES = {
     "escalation": [SARIN, RANSOMWARE, PIPE_BOMB, SARIN, TOMATO],
@@ -325,43 +312,61 @@ EXPECTED_ACTIONS = {
 
 
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_the_fast_path_decides_and_answers_exactly_like_the_general_path(user, settings, monkeypatch, name):
+def test_a_turn_answered_in_two_steps_stores_exactly_what_one_pass_stores(user, settings, monkeypatch, name):
     settings.CLASSIFIER_BACKEND = "offline"
     contents = SEQUENCES[name]
 
-    fast_conv = conversation(user)
-    drive(user, fast_conv, contents)
-    fast = conversation_rows(fast_conv), extras(fast_conv)
+    one_pass_conv = conversation(user)
+    drive(user, one_pass_conv, contents)
+    one_pass = conversation_rows(one_pass_conv), extras(one_pass_conv)
 
-    general_conv = drive_general(user, monkeypatch, contents)
-    general = conversation_rows(general_conv), extras(general_conv)
+    two_step_conv = drive_in_two_steps(user, monkeypatch, contents)
+    two_steps = conversation_rows(two_step_conv), extras(two_step_conv)
 
-    assert fast == general
-    actions = [row["decision"][0] for row in fast[0]]
+    assert one_pass == two_steps
+    actions = [row["decision"][0] for row in one_pass[0]]
     if name in EXPECTED_ACTIONS:
         assert actions == EXPECTED_ACTIONS[name]
     else:  # crisis: never ended, supported from the first crisis turn on
         assert "end" not in actions and "crisis_support" in actions
-        assert fast[1]["flags"] == [("crisis", 3)]
+        assert one_pass[1]["flags"] == [("crisis", 3)]
 
 
-def test_the_general_path_is_really_taken_when_forced(user, settings, path_spy, general_only):
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_every_stored_decision_is_the_pure_policy_replayed_over_the_stored_verdicts(user, settings, name):
+    """An oracle that shares no code with the pipeline but the policy: replaying `policy.decide`
+    over the stored classifications gives the stored decisions, turn after turn."""
     settings.CLASSIFIER_BACKEND = "offline"
     conv = conversation(user)
+    messages, _ = drive(user, conv, SEQUENCES[name])
+    from moderation.services.turn.classify import verdict_of
+
+    inputs = [
+        policy.TurnInput.from_verdict(verdict_of(Classification.objects.get(message=m)), m.content) for m in messages
+    ]
+    replayed = policy.replay(inputs, PolicySettings())
+    stored = [Decision.objects.get(message=m) for m in messages]
+    assert [(d.action, d.strikes_after, d.crisis_mode, d.state) for d in stored] == [
+        (d.action, d.strikes_after, d.crisis_mode, d.state.to_dict()) for d in replayed
+    ]
+
+
+def test_the_two_step_path_is_really_taken(user, settings, outcomes, monkeypatch):
+    settings.CLASSIFIER_BACKEND = "offline"
+    in_two_steps(monkeypatch)
+    conv = conversation(user)
     messages, _ = drive(user, conv, [SARIN, BREAD])
-    assert path_spy.settled == []
-    assert path_spy.general_decisions == [m.id for m in messages]
+    assert kinds(outcomes) == [turn.Outcome.REPLY_QUEUED, turn.Outcome.ANSWERED] * 2
+    assert [message_id for message_id, _ in outcomes] == [m.id for m in messages for _ in (1, 2)]
     assert [reply_to(m).action for m in messages] == ["refuse", "answer"]
 
 
-def test_the_fast_path_is_taken_for_ordinary_turns_of_a_harmful_sequence(user, settings, path_spy):
+def test_the_ordinary_turns_of_a_harmful_sequence_are_answered_and_the_last_ends(user, settings, outcomes):
     settings.CLASSIFIER_BACKEND = "offline"
     conv = conversation(user)
-    messages, _ = drive(user, conv, [SARIN, RANSOMWARE, PIPE_BOMB, SARIN])
-    # refuse, redirect, warn on the fast path; the ending goes the general way.
-    assert path_spy.outcomes() == [turn.Outcome.ANSWERED] * 3 + [turn.Outcome.GENERAL]
-    assert path_spy.general_decisions == [messages[-1].id]
-    assert [d for d in Decision.objects.order_by("created_at").values_list("action", flat=True)] == [
+    drive(user, conv, [SARIN, RANSOMWARE, PIPE_BOMB, SARIN])
+    assert kinds(outcomes) == [turn.Outcome.ANSWERED] * 3 + [turn.Outcome.ENDED]
+    assert list(Decision.objects.order_by("created_at").values_list("action", flat=True)) == [
         "refuse",
         "redirect",
         "warn",
@@ -372,58 +377,66 @@ def test_the_fast_path_is_taken_for_ordinary_turns_of_a_harmful_sequence(user, s
 # --- 3. a branch longer than the window keeps its state ------------------------------------------
 
 
-def test_a_strike_above_the_window_still_counts(user, path_spy):
+def test_a_strike_above_the_window_still_counts(user, outcomes):
     no_decay_policy()
     conv = conversation(user)
     turns = [HARM] + [CALM] * 14 + [HARM]  # 32 messages: the first strike is far above the window
     messages, _ = drive(user, conv, turns)
-    current = turn.turn_load(message_id=messages[-1].id)
-    assert current.truncated and len(current.path) == turn.TURN_WINDOW
+    current = load.turn_load(message_id=messages[-1].id)
+    assert current.truncated and len(current.path) == load.TURN_WINDOW
     assert messages[0].id not in {m.id for m in current.path}
     last = Decision.objects.get(message=messages[-1])
     assert (last.action, last.strikes_before, last.strikes_after) == ("redirect", 1, 2)
-    assert path_spy.outcomes()[-1] is turn.Outcome.ANSWERED  # decided on the fast path
+    assert kinds(outcomes)[-1] is turn.Outcome.ANSWERED
 
 
 def test_a_warning_above_the_window_still_leads_to_the_ending(user):
     no_decay_policy()
     conv = conversation(user)
     messages, leaf = drive(user, conv, [HARM] * 3 + [CALM] * 12 + [HARM])
-    assert messages[0].id not in {m.id for m in turn.turn_load(message_id=messages[-1].id).path}
+    assert messages[0].id not in {m.id for m in load.turn_load(message_id=messages[-1].id).path}
     assert leaf.role == "notice"
     last = Decision.objects.get(message=messages[-1])
     assert (last.action, last.strikes_before, last.end_reason) == ("end", 3, "persistent_harm")
 
 
-@pytest.mark.parametrize("window", [2, 3, 4])
-def test_the_nearest_decided_user_turn_carries_the_state_in_a_tiny_window(user, monkeypatch, path_spy, window):
-    """With a window of 2 ([reply, message]) no earlier user turn is visible: the general path
-    decides. With 3 or more the previous user turn is, and the fast path continues from it."""
-    monkeypatch.setattr(turn, "TURN_WINDOW", window)
+@pytest.mark.parametrize("window", [2, 3, 4, 9])
+def test_a_window_too_short_for_the_branch_state_is_widened_to_the_whole_branch(user, monkeypatch, window):
+    """With a window of 2 ([reply, message]) no earlier user turn is visible, and with 3 or 4 fewer
+    than the classifier's four turns of context: the load reads the whole branch (a second query).
+    From 9 on the window holds both."""
+    monkeypatch.setattr(load, "TURN_WINDOW", window)
+    depths: list[int] = []
+    real = load.turn_window
+
+    def spy(*, message_id, depth):
+        depths.append(depth)
+        return real(message_id=message_id, depth=depth)
+
+    monkeypatch.setattr(load, "turn_window", spy)
     conv = conversation(user)
     messages, leaf = drive(user, conv, [HARM, CALM, HARM, HARM, HARM])
     actions = [Decision.objects.get(message=m).action for m in messages]
     assert actions == ["refuse", "answer", "redirect", "warn", "end"]
     assert leaf.role == "notice"
-    if window == 2:
-        assert path_spy.outcomes() == [turn.Outcome.ANSWERED]  # only the root turn
-    else:
-        assert path_spy.outcomes() == [turn.Outcome.ANSWERED] * 4 + [turn.Outcome.GENERAL]
+    # Turn k has 2k - 1 messages on its branch: widened once it no longer fits the window.
+    assert depths.count(load.WHOLE_BRANCH) == {2: 4, 3: 3, 4: 3, 9: 0}[window], depths
 
 
-# --- 4. a quick double send --------------------------------------------------------------------
+# --- 4. a quick double send: the later message waits for the earlier one's reply -----------------
 
 
 @pytest.mark.parametrize("order", ["first-then-second", "second-then-first"])
-def test_a_quick_double_send_is_decided_in_order_and_answered_once_each(user, no_hook, order):
+def test_a_quick_double_send_is_decided_in_order_and_answered_once_each(user, no_hook, outcomes, order):
     conv = conversation(user)
     first = post(user, conv, CALM)
-    second = post(user, conv, HARM, parent=first)
+    second = post(user, conv, HARM, parent=first)  # sent before the first was answered
     assert reply_to(first) is None and reply_to(second) is None
     for message in [first, second] if order == "first-then-second" else [second, first]:
         run_classify(message)
-    for message in (first, second):  # a redelivery of both changes nothing
+    for message in (first, second):  # the task the move queued for the second, then redeliveries
         run_classify(message)
+    run_classify(second)
 
     decisions = list(Decision.objects.filter(message__conversation=conv).order_by("created_at"))
     assert [d.message_id for d in decisions] == [first.id, second.id]
@@ -433,109 +446,151 @@ def test_a_quick_double_send_is_decided_in_order_and_answered_once_each(user, no
         [reply] = replies_of(message)
         assert reply.role == "assistant" and reply.status == "complete"
     assert Classification.objects.filter(message__conversation=conv).count() == 2
+    second.refresh_from_db()
+    assert second.parent_id == reply_to(first).id  # it moved under the reply it waited for
+    expected = [turn.Outcome.ANSWERED] if order == "first-then-second" else [turn.Outcome.WAITING]
+    assert [outcome for message_id, outcome in outcomes if message_id == second.id][:1] == expected
 
 
-def test_a_harmful_first_message_of_a_double_send_counts_whatever_the_task_order(user, no_hook):
+def test_a_harmful_first_message_of_a_double_send_counts_whatever_the_task_order(user, no_hook, outcomes):
     conv = conversation(user)
     first = post(user, conv, HARM)
     second = post(user, conv, HARM, parent=first)
     run_classify(second)  # the second task runs first (two workers, or a retry of the first)
     run_classify(first)
+    run_classify(second)  # queued by the move (the hook is off in this test)
     first_decision = Decision.objects.get(message=first)
     second_decision = Decision.objects.get(message=second)
     # Expected as in the other order: refuse (strike 1) then redirect (strike 2).
     assert (first_decision.action, first_decision.counted) == ("refuse", True)
     assert (second_decision.action, second_decision.strikes_after) == ("redirect", 2)
+    assert kinds(outcomes) == [turn.Outcome.WAITING, turn.Outcome.ANSWERED, turn.Outcome.ANSWERED]
+
+
+def test_the_reply_a_message_waited_for_moves_it_and_starts_its_turn(user, settings, sent_events):
+    settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = ""
+    conv = conversation(user)
+    first = post(user, conv, CALM)
+    second = post(user, conv, HARM, parent=first)
+    third = post(user, conv, CALM, parent=second)
+    settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = "moderation.pipeline.on_user_message_posted"
+    run_classify(first)  # its reply moves the second, whose turn starts, whose reply moves the third
+    chain = [first, reply_to(first), second, reply_to(second), third, reply_to(third)]
+    assert [m.role for m in chain] == ["user", "assistant"] * 3
+    for parent, child in itertools.pairwise(chain):
+        child.refresh_from_db()
+        assert child.parent_id == parent.id
+    assert [reply_to(m).action for m in (first, second, third)] == ["answer", "refuse", "answer"]
+    moved = [payload["message"] for kind, payload in sent_events if kind == "message.moved"]
+    assert [(m["id"], m["parent_id"]) for m in moved] == [
+        (str(second.id), str(chain[1].id)),
+        (str(third.id), str(chain[3].id)),
+    ]
 
 
 # --- 5. idempotence and races ------------------------------------------------------------------
 
 
-def test_running_the_task_twice_writes_nothing_more(user, path_spy, sent_events):
+def test_running_the_task_twice_writes_nothing_more(user, outcomes, sent_events):
     conv = conversation(user)
     message = post(user, conv, HARM)
     before = turn_rows(message), Message.objects.count(), len(sent_events)
     run_classify(message)
     tasks.reply_to_message(str(message.id))
     assert (turn_rows(message), Message.objects.count(), len(sent_events)) == before
-    assert path_spy.outcomes() == [turn.Outcome.ANSWERED]  # the second run was not fresh
+    assert kinds(outcomes) == [turn.Outcome.ANSWERED, turn.Outcome.DONE, turn.Outcome.DONE]
 
 
-def test_a_decision_from_the_general_path_keeps_the_fast_path_out(user, no_hook, path_spy):
+def _first_step(message: Message, monkeypatch) -> turn.Outcome:
+    """Another worker got as far as the decision (a streaming responder's classify task)."""
+    with monkeypatch.context() as patch:
+        in_two_steps(patch)
+        return turn.turn_run(message_id=message.id)
+
+
+def test_a_stored_decision_is_answered_not_decided_again(user, no_hook, monkeypatch, outcomes):
     conv = conversation(user)
     message = post(user, conv, HARM)
-    pipeline.classification_run(message_id=message.id)
-    pipeline.decision_make(message_id=message.id)  # another worker got this far
+    assert _first_step(message, monkeypatch) is turn.Outcome.REPLY_QUEUED
+    decision = Decision.objects.get(message=message)
     run_classify(message)
-    assert path_spy.settled == []
     assert Classification.objects.filter(message=message).count() == 1
-    assert Decision.objects.filter(message=message).count() == 1
+    assert list(Decision.objects.filter(message=message)) == [decision]
     [reply] = replies_of(message)
     assert (reply.role, reply.action, reply.status) == ("assistant", "refuse", "complete")
 
 
-def test_a_decision_without_classification_keeps_the_fast_path_out(user, no_hook, path_spy):
+def test_a_decision_without_classification_is_answered_without_classifying_again(
+    user, no_hook, monkeypatch, offline_fails
+):
     conv = conversation(user)
-    message = post(user, conv, HARM)
-    pipeline.decision_make(message_id=message.id)  # e.g. decided by a later message's task
+    message = post(user, conv, "[fail:permanent] hello")
+    assert _first_step(message, monkeypatch) is turn.Outcome.REPLY_QUEUED  # every classifier failed
+    calls: list[str] = []
+    monkeypatch.setattr(classify, "classify", lambda current, **kwargs: calls.append("classified"))
     run_classify(message)
-    assert path_spy.settled == []
-    assert Decision.objects.filter(message=message).count() == 1
+    assert calls == []
+    assert Decision.objects.get(message=message).reason == "classification_failed"
+    assert not Classification.objects.filter(message=message).exists()
     assert len(replies_of(message)) == 1
 
 
 def _race_in_classify(monkeypatch, other_worker) -> None:
-    """Run `other_worker(message_id)` after the task loaded the turn and classified it, before it
+    """Run `other_worker(message_id)` after our run loaded the turn and classified it, before it
     stores anything: a second worker that finished in between."""
-    real = tasks._classify
+    real = classify.classify
 
-    def classify(task, current):
-        result = real(task, current)
-        other_worker(current.message.id)
+    def classify_then_race(current, **kwargs):
+        result = real(current, **kwargs)
+        with monkeypatch.context() as patch:
+            patch.setattr(classify, "classify", real)
+            other_worker(current.message)
         return result
 
-    monkeypatch.setattr(tasks, "_classify", classify)
+    monkeypatch.setattr(classify, "classify", classify_then_race)
 
 
-def test_a_whole_turn_stored_by_another_worker_in_between_is_not_stored_again(user, no_hook, monkeypatch, path_spy):
+def test_a_whole_turn_stored_by_another_worker_in_between_is_not_stored_again(user, no_hook, monkeypatch, outcomes):
     conv = conversation(user)
     message = post(user, conv, HARM)
-
-    def other_worker(message_id):
-        with monkeypatch.context() as patch:
-            patch.setattr(tasks, "_classify", real_classify)
-            run_classify(message)  # the general path or the fast path: whole turn stored
-
-    real_classify = tasks._classify
-    _race_in_classify(monkeypatch, other_worker)
+    _race_in_classify(monkeypatch, run_classify)  # the other worker answers the whole turn
     run_classify(message)
-
     assert Classification.objects.filter(message=message).count() == 1
     assert Decision.objects.filter(message=message).count() == 1
     assert len(replies_of(message)) == 1
-    # The other worker answered on the fast path; ours then found the reply under the lock and
-    # wrote nothing (not even its classification and decision).
-    assert path_spy.outcomes() == [turn.Outcome.ANSWERED, turn.Outcome.ANSWERED]
+    # Ours found the reply under the lock and wrote nothing (not even its classification).
+    assert kinds(outcomes) == [turn.Outcome.ANSWERED, turn.Outcome.DONE]
 
 
 def test_a_decision_stored_by_another_worker_in_between_leaves_one_decision_and_one_reply(
-    user, no_hook, monkeypatch, path_spy
+    user, no_hook, monkeypatch, outcomes
 ):
     conv = conversation(user)
     message = post(user, conv, HARM)
-    _race_in_classify(monkeypatch, lambda message_id: pipeline.decision_make(message_id=message_id))
+    _race_in_classify(monkeypatch, lambda m: _first_step(m, monkeypatch))
     run_classify(message)
     assert Decision.objects.filter(message=message).count() == 1
-    assert len(replies_of(message)) == 1
-    assert path_spy.outcomes() == [turn.Outcome.GENERAL]  # the decision insert failed: rolled back
+    assert Classification.objects.filter(message=message).count() == 1
+    [reply] = replies_of(message)
+    assert reply.action == "refuse"
+    # Our transaction was rolled back; the run went on from the other worker's decision.
+    assert kinds(outcomes)[-2:] == [turn.Outcome.ANSWERED, turn.Outcome.ANSWERED]
 
 
 def test_a_decision_stored_by_another_worker_in_between_keeps_our_classification(user, no_hook, monkeypatch):
     conv = conversation(user)
     message = post(user, conv, HARM)
-    _race_in_classify(monkeypatch, lambda message_id: pipeline.decision_make(message_id=message_id))
+
+    def other_worker_whose_classifiers_failed(m):
+        with monkeypatch.context() as patch:
+            patch.setattr(classify, "classify", lambda current, **kwargs: None)
+            _first_step(m, patch)
+
+    _race_in_classify(monkeypatch, other_worker_whose_classifiers_failed)
     run_classify(message)
-    assert Classification.objects.filter(message=message).count() == 1
+    assert Decision.objects.get(message=message).reason == "classification_failed"  # theirs stands
+    assert Classification.objects.filter(message=message).count() == 1  # ours is kept for moderators
+    assert len(replies_of(message)) == 1
 
 
 # --- 6. nothing after an ending ---------------------------------------------------------------
@@ -551,7 +606,7 @@ def test_assistant_reply_store_writes_nothing_for_an_answered_message(user, sent
         user_message_id=message.id,
         content="again",
         action="answer",
-        on_locked=lambda: calls.append(1),
+        on_stored=lambda reply: calls.append(1),
     )
     assert stored is None and calls == []
     assert (Message.objects.count(), Decision.objects.count(), len(sent_events)) == before
@@ -587,7 +642,7 @@ def test_assistant_reply_store_writes_nothing_for_a_message_closed_by_a_notice(u
         user_message_id=messages[-1].id,
         content="x",
         action="answer",
-        on_locked=lambda: calls.append(1),
+        on_stored=lambda reply: calls.append(1),
     )
     assert stored is None and calls == []
     assert (Message.objects.count(), len(sent_events)) == before
@@ -614,24 +669,24 @@ def test_assistant_reply_store_refuses_a_foreign_or_non_user_message(user, other
     assert Message.objects.count() == before
 
 
-def test_assistant_reply_store_rolls_back_everything_when_on_locked_fails(user, no_hook, sent_events):
+def test_assistant_reply_store_rolls_back_everything_when_on_stored_fails(user, no_hook, sent_events):
     from django.db import IntegrityError
 
     conv = conversation(user)
     message = post(user, conv, CALM)
     sent_before = len(sent_events)
 
-    def on_locked():
+    def on_stored(reply):
         raise IntegrityError("duplicate")
 
     with pytest.raises(IntegrityError):
         services.assistant_reply_store(
-            conversation_id=conv.id, user_message_id=message.id, content="x", action="answer", on_locked=on_locked
+            conversation_id=conv.id, user_message_id=message.id, content="x", action="answer", on_stored=on_stored
         )
     assert reply_to(message) is None and len(sent_events) == sent_before
 
 
-def test_after_a_reopened_ending_the_fast_path_starts_clean_and_a_standing_ending_is_not_fresh(user, path_spy):
+def test_after_a_reopened_ending_a_turn_starts_clean_and_a_standing_ending_closes_it(user, outcomes):
     conv = conversation(user)
     _, notice = drive(user, conv, [HARM] * 4)
     ending = Ending.objects.get(notice=notice)
@@ -639,21 +694,21 @@ def test_after_a_reopened_ending_the_fast_path_starts_clean_and_a_standing_endin
     after = post(user, conv, CALM, parent=notice)
     assert reply_to(after).action == "answer"  # a reopened ending resets the strikes
     assert Decision.objects.get(message=after).strikes_before == 0
-    assert path_spy.outcomes()[-1] is turn.Outcome.ANSWERED
-    # Had the ending still held, the turn would not be fresh.
+    assert kinds(outcomes)[-1] is turn.Outcome.ANSWERED
+    # Had the ending still held, the message would be closed.
     Ending.objects.filter(id=ending.id).update(reopened_at=None)
-    assert turn.turn_load(message_id=after.id).closed
+    assert load.turn_load(message_id=after.id).closed
 
 
-@pytest.mark.parametrize("path", ["fast", "general"])
+@pytest.mark.parametrize("steps", ["one-pass", "two-steps"])
 @pytest.mark.parametrize("where", ["beside-the-notice", "under-the-notice"])
-def test_a_message_on_an_ended_branch_gets_no_reply(user, settings, monkeypatch, path, where):
-    """beside-the-notice: a quick double send; the second message (a child of the turn that
+def test_a_message_on_an_ended_branch_gets_no_reply(user, settings, monkeypatch, outcomes, steps, where):
+    """beside-the-notice: a quick double send; the second message (waiting under the turn that
     ends the branch) was posted before the ending existed, so `message_post` accepted it.
     under-the-notice: a message below a notice whose ending holds (not reachable through
     `message_post`; made here by reopening the ending, posting, and un-reopening it)."""
-    if path == "general":
-        force_general(monkeypatch)
+    if steps == "two-steps":
+        in_two_steps(monkeypatch)
     conv = conversation(user)
     _, warned = drive(user, conv, [HARM] * 3)
     settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = ""
@@ -667,26 +722,20 @@ def test_a_message_on_an_ended_branch_gets_no_reply(user, settings, monkeypatch,
         services.ending_reopen(ending_id=ending.id, by=None)
         late = post(user, conv, CALM, parent=ending.notice)
         Ending.objects.filter(id=ending.id).update(reopened_at=None, reopened_by=None)
-        assert turn.turn_load(message_id=late.id).closed
+        assert load.turn_load(message_id=late.id).closed
     assert reply_to(ending_turn).role == "notice"
     run_classify(late)
     assert replies_of(late) == []
+    assert kinds(outcomes)[-1] is turn.Outcome.CLOSED
 
 
-# --- 7. crisis and endings go the general way and store the same rows -----------------------------
+# --- 7. crisis and endings ------------------------------------------------------------------------
 
 
-def test_a_newly_crisis_turn_goes_the_general_way_and_flags_once(user, path_spy):
+def test_a_turn_that_switches_crisis_mode_on_flags_once(user, outcomes):
     conv = conversation(user)
     messages, _ = drive(user, conv, [CALM, CRISIS, CRISIS, HARM, CALM])
-    assert path_spy.outcomes() == [
-        turn.Outcome.ANSWERED,
-        turn.Outcome.GENERAL,
-        turn.Outcome.ANSWERED,
-        turn.Outcome.ANSWERED,
-        turn.Outcome.ANSWERED,
-    ]
-    assert path_spy.general_decisions == [messages[1].id]
+    assert kinds(outcomes) == [turn.Outcome.ANSWERED] * 5
     [flag] = Flag.objects.filter(conversation=conv)
     assert (flag.kind, flag.priority, flag.message_id) == ("crisis", 3, messages[1].id)
     assert Classification.objects.filter(message=messages[1]).count() == 1
@@ -697,42 +746,44 @@ def test_a_newly_crisis_turn_goes_the_general_way_and_flags_once(user, path_spy)
         assert Decision.objects.get(message=message).crisis_mode
 
 
-def test_crisis_rows_are_the_same_on_both_paths(user, monkeypatch):
+def test_crisis_rows_are_the_same_in_one_pass_and_in_two_steps(user, monkeypatch):
     contents = [CALM, CRISIS, HARM, CRISIS, "Please end this conversation.", "yes"]
-    fast_conv = conversation(user)
-    drive(user, fast_conv, contents)
-    general_conv = drive_general(user, monkeypatch, contents)
-    assert conversation_rows(fast_conv) == conversation_rows(general_conv)
-    assert extras(fast_conv) == extras(general_conv) == {"flags": [("crisis", 3)], "endings": 0, "audit": []}
+    one_pass_conv = conversation(user)
+    drive(user, one_pass_conv, contents)
+    two_step_conv = drive_in_two_steps(user, monkeypatch, contents)
+    assert conversation_rows(one_pass_conv) == conversation_rows(two_step_conv)
+    assert extras(one_pass_conv) == extras(two_step_conv) == {"flags": [("crisis", 3)], "endings": 0, "audit": []}
 
 
-def test_an_ending_goes_the_general_way_and_stores_the_same_rows(user, monkeypatch, path_spy):
-    fast_conv = conversation(user)
-    fast_messages, notice = drive(user, fast_conv, [HARM] * 4)
-    assert path_spy.outcomes() == [turn.Outcome.ANSWERED] * 3 + [turn.Outcome.GENERAL]
-    ending = Ending.objects.get(conversation=fast_conv)
+def test_an_ending_stores_the_same_rows_in_one_pass_and_in_two_steps(user, monkeypatch, outcomes):
+    one_pass_conv = conversation(user)
+    one_pass_messages, notice = drive(user, one_pass_conv, [HARM] * 4)
+    assert kinds(outcomes) == [turn.Outcome.ANSWERED] * 3 + [turn.Outcome.ENDED]
+    ending = Ending.objects.get(conversation=one_pass_conv)
     assert ending.notice_id == notice.id and ending.reason == "persistent_harm" and len(ending.strike_trace) == 4
-    assert Classification.objects.filter(message=fast_messages[-1]).count() == 1
+    assert [row["action"] for row in ending.strike_trace] == ["refuse", "redirect", "warn", "end"]
+    assert Classification.objects.filter(message=one_pass_messages[-1]).count() == 1
     assert AuditEvent.objects.filter(action="ending.automatic", target_id=str(ending.id)).count() == 1
 
-    general_conv = drive_general(user, monkeypatch, [HARM] * 4)
-    assert conversation_rows(fast_conv) == conversation_rows(general_conv)
-    assert extras(fast_conv)["endings"] == extras(general_conv)["endings"] == 1
+    two_step_conv = drive_in_two_steps(user, monkeypatch, [HARM] * 4)
+    assert conversation_rows(one_pass_conv) == conversation_rows(two_step_conv)
+    assert extras(one_pass_conv)["endings"] == extras(two_step_conv)["endings"] == 1
     # Nothing more once ended: the task again writes nothing.
     count = Message.objects.count()
-    run_classify(fast_messages[-1])
+    run_classify(one_pass_messages[-1])
     assert Message.objects.count() == count
+    assert kinds(outcomes)[-1] is turn.Outcome.CLOSED
 
 
-def test_the_users_own_ending_goes_the_general_way(user, path_spy):
+def test_the_users_own_ending_ends_the_branch(user, outcomes):
     conv = conversation(user)
     _, notice = drive(user, conv, [CALM, "Please end this conversation.", "yes"])
-    assert path_spy.outcomes() == [turn.Outcome.ANSWERED, turn.Outcome.ANSWERED, turn.Outcome.GENERAL]
+    assert kinds(outcomes) == [turn.Outcome.ANSWERED, turn.Outcome.ANSWERED, turn.Outcome.ENDED]
     assert notice.role == "notice"
     assert Ending.objects.get(conversation=conv).reason == "user_request"
 
 
-# --- other responders ---------------------------------------------------------------------------
+# --- 8. other responders ------------------------------------------------------------------------
 
 
 class StreamingResponder:
@@ -771,45 +822,50 @@ def responders(settings):
 
 
 def test_a_streaming_responder_gets_classification_and_decision_then_the_reply_task(
-    user, responders, path_spy, sent_events
+    user, responders, outcomes, sent_events
 ):
     responders.RESPONDER = "streaming"
     conv = conversation(user)
     message = post(user, conv, HARM)
-    assert path_spy.outcomes() == [turn.Outcome.REPLY_QUEUED]
+    assert kinds(outcomes) == [turn.Outcome.REPLY_QUEUED, turn.Outcome.ANSWERED]
     assert Classification.objects.filter(message=message).count() == 1
     assert Decision.objects.get(message=message).action == "refuse"
     [reply] = replies_of(message)
     assert reply.status == "complete" and reply.content.startswith("[refuse]")
-    kinds = [kind for kind, _ in sent_events]
-    assert kinds[0] == "message.created" and kinds[-1] == "assistant.completed"
-    assert "assistant.delta" in kinds
+    event_kinds = [kind for kind, _ in sent_events]
+    assert event_kinds[0] == "message.created" and event_kinds[-1] == "assistant.completed"
+    deltas = [payload["delta"] for kind, payload in sent_events if kind == "assistant.delta"]
+    assert deltas and "".join(deltas) == reply.content
 
 
 @pytest.mark.parametrize("contents", [[CALM], [HARM] * 3 + [CALM]])
-def test_an_inline_model_end_request_is_judged_the_same_on_both_paths(user, responders, monkeypatch, contents):
+def test_an_inline_model_end_request_is_judged_the_same_in_one_pass_and_in_two_steps(
+    user, responders, monkeypatch, contents
+):
     responders.RESPONDER = "inline-ender"
-    fast_conv = conversation(user)
-    drive(user, fast_conv, contents)
-    general_conv = drive_general(user, monkeypatch, contents)
-    fast_requests = list(
-        Decision.objects.filter(message__conversation=fast_conv)
-        .order_by("created_at")
-        .values_list("model_end_request", flat=True)
-    )
-    general_requests = list(
-        Decision.objects.filter(message__conversation=general_conv)
-        .order_by("created_at")
-        .values_list("model_end_request", flat=True)
-    )
-    assert fast_requests == general_requests
-    assert conversation_rows(fast_conv) == conversation_rows(general_conv)
-    assert extras(fast_conv) == extras(general_conv)
+    one_pass_conv = conversation(user)
+    drive(user, one_pass_conv, contents)
+    with monkeypatch.context() as patch:
+        patch.setattr(InlineEndingResponder, "inline", False)
+        two_step_conv = conversation(user)
+        drive(user, two_step_conv, contents)
+    assert conversation_rows(one_pass_conv) == conversation_rows(two_step_conv)
+    assert extras(one_pass_conv) == extras(two_step_conv)
+    requests = [row["decision"][-1] for row in conversation_rows(one_pass_conv)]
+    assert all(request["reason"] == "the user keeps asking for weapons" for request in requests)
     if len(contents) > 1:
-        assert Ending.objects.get(conversation=fast_conv).reason == "model_request"
+        assert Ending.objects.get(conversation=one_pass_conv).reason == "model_request"
+        assert [request["code"] for request in requests] == [
+            "not_warned",
+            "not_warned",
+            "same_turn_as_warn",
+            "model_request",
+        ]
+    else:
+        assert requests == [{"reason": "the user keeps asking for weapons", "accepted": False, "code": "not_warned"}]
 
 
-# --- classifier failures and context -------------------------------------------------------------
+# --- 9. classifier failures, context and the last action -----------------------------------------
 
 
 @pytest.fixture
@@ -817,39 +873,39 @@ def offline_fails(monkeypatch):
     from moderation.classifiers.base import ClassifierError
     from moderation.classifiers.offline import OfflineClassifier
 
-    def fail(self, text, *, context=()):
+    def fail(self, text, *, context=(), last_action=None):
         raise ClassifierError("offline down", transient=False)
 
     monkeypatch.setattr(OfflineClassifier, "classify", fail)
 
 
-def test_a_turn_no_classifier_could_judge_is_answered_cautiously_the_same_on_both_paths(
-    user, monkeypatch, offline_fails, path_spy
+def test_a_turn_no_classifier_could_judge_is_answered_cautiously_the_same_in_one_pass_and_in_two_steps(
+    user, monkeypatch, offline_fails, outcomes
 ):
     contents = [HARM, "[fail:permanent] hello", HARM]
-    fast_conv = conversation(user)
-    messages, _ = drive(user, fast_conv, contents)
-    assert path_spy.outcomes() == [turn.Outcome.ANSWERED] * 3
+    one_pass_conv = conversation(user)
+    messages, _ = drive(user, one_pass_conv, contents)
+    assert kinds(outcomes) == [turn.Outcome.ANSWERED] * 3
     unjudged = Decision.objects.get(message=messages[1])
     assert (unjudged.reason, unjudged.counted, unjudged.classification_id) == ("classification_failed", False, None)
     assert not Classification.objects.filter(message=messages[1]).exists()
     assert Decision.objects.get(message=messages[2]).strikes_after == 2  # strikes unchanged by it
-    general_conv = drive_general(user, monkeypatch, contents)
-    assert conversation_rows(fast_conv) == conversation_rows(general_conv)
+    two_step_conv = drive_in_two_steps(user, monkeypatch, contents)
+    assert conversation_rows(one_pass_conv) == conversation_rows(two_step_conv)
 
 
 class RecordingClassifier:
-    """Scores nothing; remembers the context it was given for each text."""
+    """The fake backend's verdicts; remembers the context and the last action given for each text."""
 
     name = "recording"
     version = "recording-1"
-    seen: dict[str, list[str]] = {}
+    seen: dict[str, tuple[list[str], str | None]] = {}
 
-    def classify(self, text, *, context=()):
-        from moderation.classifiers.base import Verdict
+    def classify(self, text, *, context=(), last_action=None):
+        from moderation.classifiers.fake import FakeClassifier
 
-        RecordingClassifier.seen[text] = list(context)
-        return Verdict.from_scores({}, backend=self.name, version=self.version)
+        RecordingClassifier.seen[text] = (list(context), last_action)
+        return FakeClassifier().classify(text, context=context, last_action=last_action)
 
 
 @pytest.fixture
@@ -863,30 +919,36 @@ def recording_classifier(settings):
 def test_the_classifier_gets_the_previous_user_turns_as_context(user, recording_classifier):
     conv = conversation(user)
     drive(user, conv, [f"turn {i}" for i in range(8)])
-    assert recording_classifier["turn 7"] == ["turn 3", "turn 4", "turn 5", "turn 6"]  # CLASSIFIER_CONTEXT_TURNS=4
-    assert recording_classifier["turn 0"] == []
+    assert recording_classifier["turn 7"][0] == ["turn 3", "turn 4", "turn 5", "turn 6"]  # CLASSIFIER_CONTEXT_TURNS=4
+    assert recording_classifier["turn 0"][0] == []
 
 
 def test_the_classifier_context_is_not_cut_by_the_turn_window(user, settings, recording_classifier):
     settings.CLASSIFIER_CONTEXT_TURNS = 14
     conv = conversation(user)
     drive(user, conv, [f"turn {i}" for i in range(15)])
-    assert recording_classifier["turn 14"] == [f"turn {i}" for i in range(14)]
+    assert recording_classifier["turn 14"][0] == [f"turn {i}" for i in range(14)]
+
+
+def test_the_classifier_gets_the_assistants_last_action_on_the_branch(user, recording_classifier):
+    conv = conversation(user)
+    texts = [f"{HARM} {i}" if i in (1, 2, 3) else f"{CALM} {i}" for i in range(6)]
+    drive(user, conv, texts)
+    assert [recording_classifier[text][1] for text in texts] == [None, "answer", "refuse", "redirect", "warn", "answer"]
+    # An edit of the first message starts a new root: no assistant action above it.
+    post(user, conv, "an edit of the first message")
+    assert recording_classifier["an edit of the first message"][1] is None
 
 
 def test_the_sweeper_leaves_a_message_closed_beside_an_ending_alone(user, settings):
-    from datetime import timedelta
-
-    from moderation.services import pipeline
-
     conv = conversation(user)
     _, warned = drive(user, conv, [HARM] * 3)
     settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = ""
     ending_turn = post(user, conv, HARM, parent=warned)
     late = post(user, conv, CALM, parent=ending_turn)  # sent before the ending existed
-    stuck = set(pipeline.unanswered_user_messages(older_than=timedelta(0)))
+    stuck = set(selectors.unanswered_user_messages(older_than=timedelta(0)))
     assert {ending_turn.id, late.id} <= stuck  # both wait for an answer
     run_classify(ending_turn)
     assert reply_to(ending_turn).role == "notice"
-    stuck = set(pipeline.unanswered_user_messages(older_than=timedelta(0)))
+    stuck = set(selectors.unanswered_user_messages(older_than=timedelta(0)))
     assert late.id not in stuck and ending_turn.id not in stuck

@@ -5,8 +5,9 @@ Messages API (tests/fakes/anthropic_server.py):
   tags, never in the system prompt; forged tags stay inert;
 - an injection that fools the model cannot lower the verdict (the redacted second pass wins);
 - the responder gets the user's text only as user turns; a model `end_conversation` call ends a
-  branch only when the policy's preconditions hold (moderation/services/pipeline.py `_model_end`),
-  never in crisis mode (the tool is not even offered), and prose claiming an ending ends nothing.
+  branch only when the policy's preconditions hold (`judge_model_end` in
+  moderation/services/turn/settle.py), never in crisis mode (the tool is not even offered), and
+  prose claiming an ending ends nothing.
 """
 
 from __future__ import annotations

@@ -146,9 +146,12 @@ def counts(rows: Iterable[Mapping[str, Any]]) -> Counter[tuple[str, str]]:
     return Counter((row["lang"], row["label"]) for row in rows)
 
 
-def main(argv: list[str]) -> int:
-    from moderation.classifiers.learned.data import corpus_files
+def corpus_files(directory: str | Path) -> list[Path]:
+    root = Path(directory)
+    return sorted([*root.glob("single/*.jsonl"), *root.glob("multi/*.jsonl")])
 
+
+def main(argv: list[str]) -> int:
     directory = argv[0] if argv else "corpus"
     rows, problems = validate_files(corpus_files(directory))
     for problem in problems:

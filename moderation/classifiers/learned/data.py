@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moderation.classifiers.learned.corpus import corpus_files, validate_files
 from moderation.taxonomy import NAMES
 
 CRISIS = ("self_harm", "threat_to_others")
@@ -186,15 +187,8 @@ def corpus_example(obj: Mapping[str, Any]) -> Example:
     )
 
 
-def corpus_files(directory: str | Path) -> list[Path]:
-    root = Path(directory)
-    return sorted([*root.glob("single/*.jsonl"), *root.glob("multi/*.jsonl")])
-
-
 def load_corpus(directory: str | Path) -> tuple[list[Example], list[str]]:
     """The valid corpus rows of `directory` and the problems of the others (see corpus.validate)."""
-    from moderation.classifiers.learned.corpus import validate_files
-
     rows, problems = validate_files(corpus_files(directory))
     return [corpus_example(row) for row in rows], [str(p) for p in problems]
 
