@@ -96,7 +96,8 @@ def render(results: dict) -> str:
         "",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; load client on the same machine.",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
-        f"- Stack: {results['stack']}; PostgreSQL and Redis local; offline classifier and responder.",
+        f"- Stack: {results['stack']}; PostgreSQL and Redis local; "
+        f"{results.get('classifier_backend', 'hybrid')} classifier, offline responder.",
         "",
     ]
     a, b = results.get("load_a"), results.get("load_b")

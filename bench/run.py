@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     config = config_of(args)
     results["stack"] = config.describe()
+    results["classifier_backend"] = config.extra_env.get("CLASSIFIER_BACKEND", "hybrid")
     stack = Stack(config)
     log(f"phase: services (PostgreSQL, Redis db {REDIS_DB}), bench database {DB_NAME}; logs in {LOG_DIR}")
     ensure_services()

@@ -162,7 +162,7 @@ class Stack:
             LOGIN_FAILURE_LIMIT="100000",
             LOGIN_ADDRESS_FAILURE_LIMIT="100000",
             SIGNUP_RATE_LIMIT="100000/60",
-            CLASSIFIER_BACKEND="offline",
+            CLASSIFIER_BACKEND="hybrid",  # the default backend (issue 16); --env overrides it
             RESPONDER="offline",
             DB_CONN_MAX_AGE=str(self.config.conn_max_age),
             CHATSITE_BENCH_ECHO="1",
