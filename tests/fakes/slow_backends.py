@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from conversations.responders.base import Chunk, ReplyRequest
+from conversations.responders.base import Chunk, Delta, ReplyRequest
 from conversations.responders.offline import OfflineResponder
 from moderation.classifiers.offline import OfflineClassifier
 
@@ -63,3 +63,37 @@ class SlowResponder:
             yield chunk
             if index == 0:
                 time.sleep(delay)
+
+
+class StreamingResponder:
+    """A language model's stream, slowed down (tests only; `RESPONDERS_JSON`): STREAM_CHUNKS words
+    (default 400) with STREAM_CHUNK_SECONDS between them (default 0.02), so a test can stop it
+    long before its end. A reply to a message that contains "[gate]" waits after its first word
+    until the file `gate` exists in STREAM_GATE_DIR (at most 30 s): a test opens the gate only
+    after it received that first word, which proves the word reached it before the stream ended.
+    The stream's end, or its closing by a stop, is noted as the file `closed-<n>` there."""
+
+    name = "streaming"
+    inline = False
+
+    def reply(self, request: ReplyRequest) -> Iterator[Chunk]:
+        gate_dir = os.environ.get("STREAM_GATE_DIR")
+        gated = bool(request.history) and "[gate]" in request.history[-1].content
+        count = int(os.environ.get("STREAM_CHUNKS", "400"))
+        pause = float(os.environ.get("STREAM_CHUNK_SECONDS", "0.02"))
+        try:
+            for index in range(count):
+                yield Delta(f"word{index} ")
+                if gated and index == 0 and gate_dir:
+                    _wait_for(Path(gate_dir, "gate"), timeout=30)
+                elif not gated:
+                    time.sleep(pause)
+        finally:
+            if gate_dir:
+                Path(gate_dir, f"closed-{next(_calls)}").touch()
+
+
+def _wait_for(path: Path, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)

@@ -90,7 +90,7 @@ def answer_streamed(turn: load.Turn, decision: Decision, responder, slot: Messag
     """Stream the reply into `slot` (an assistant message in `streaming` state): every delta goes to
     the conversation's sockets as it comes (coalesced by time); the text is returned, not stored.
     At each flush the user's stop (`reply.stop`) is checked: the responder's stream is then closed
-    and the text so far is the answer (`stopped`)."""
+    and the text sent so far is the answer (`stopped`)."""
     request = reply_request(turn, decision, settings_)
     resources = [r.as_dict() for r in request.resources]
     parts: list[str] = []
@@ -116,6 +116,7 @@ def answer_streamed(turn: load.Turn, decision: Decision, responder, slot: Messag
         return Answer(texts.unavailable(), resources, failed=True)
     finally:
         getattr(chunks, "close", lambda: None)()  # a stopped stream: the responder closes its request
-    if stopped:
-        return Answer("".join(parts), resources, stopped=True)
-    return Answer("".join(parts), resources, end_request)
+    text = "".join(parts)
+    if stopped:  # the reply is what the user saw: the text not yet sent is dropped
+        return Answer(text[: len(text) - len(pending)], resources, stopped=True)
+    return Answer(text, resources, end_request)
