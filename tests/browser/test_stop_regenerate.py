@@ -9,7 +9,9 @@ file the test itself writes to release the held stream (the gate)."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -32,10 +34,18 @@ LOOKS = {
 }
 
 
+SCREENSHOTS = os.environ.get("CHATSITE_SCREENSHOT_DIR")
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / name))
+
+
 @pytest.fixture(scope="module")
 def streaming_site(django_db_setup, django_db_blocker, tmp_path_factory):
     """The embedded stack served by its own Daphne process, with a slow streaming responder:
-    long enough (2,000 words) that a stop always comes before its end."""
+    long enough (2,000 words) that a stop always comes before its end; one socket per user."""
     gates = tmp_path_factory.mktemp("gates")
     env = {
         "RESPONDER": "streaming",
@@ -44,6 +54,7 @@ def streaming_site(django_db_setup, django_db_blocker, tmp_path_factory):
         "STREAM_CHUNKS": "2000",
         "STREAM_CHUNK_SECONDS": "0.02",
         "EMBEDDED_SWEEP_SECONDS": "0",
+        "CHAT_MAX_SOCKETS_PER_USER": "1",  # one page per person; a second one is refused with 4429
     }
     with django_db_blocker.unblock():
         with servers.asgi_server(**env) as (base_url, _process):
@@ -124,6 +135,7 @@ def test_stop_ends_the_stream_and_keeps_the_partial_reply_marked_stopped(chat_pa
     reply = page.locator(f'li[data-id="{first["message_id"]}"]')
     stop = reply.get_by_test_id("stop")
     expect(stop).to_be_visible()
+    screenshot(page, f"streaming-{look}.png")
     stop.click()
     page.ws.wait_for(
         lambda f: f.get("type") == "reply.stop" and f["message_id"] == first["message_id"], since=since, sent=True
@@ -137,6 +149,7 @@ def test_stop_ends_the_stream_and_keeps_the_partial_reply_marked_stopped(chat_pa
     expect(reply.get_by_test_id("stop")).to_have_count(0)
     expect(reply.locator(".content")).to_contain_text(done["content"].split()[-1])
     expect(reply.get_by_test_id("regenerate")).to_be_visible()  # the last reply may be written again
+    screenshot(page, f"stopped-{look}.png")
     stored = Message.objects.get(id=done["id"])
     assert (stored.status, stored.content) == ("stopped", done["content"])
     assert page.js_errors == []
@@ -168,6 +181,7 @@ def test_regenerate_adds_a_version_of_the_reply_shown_in_the_branch_switcher(cha
     switcher = second_node.get_by_test_id("branch-switcher")
     expect(switcher).to_contain_text("2 / 2")
     expect(page.locator(f'li[data-id="{first["id"]}"]')).to_have_count(0)  # one version in view
+    screenshot(page, f"regenerated-{look}.png")
     with page.expect_response(lambda r: r.request.method == "PATCH"):
         switcher.get_by_label("Previous version").click()
     expect(page.locator(f'li[data-id="{first["id"]}"]').get_by_test_id("branch-switcher")).to_contain_text("1 / 2")
@@ -223,3 +237,30 @@ def test_a_message_sent_before_the_previous_is_answered_goes_under_it_never_besi
     assert stored.parent_id == uuid.UUID(first_reply["id"])
     assert Message.objects.filter(conversation_id=conv.id, role="user", parent_id=None).count() == 1
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("look", ["desktop-dark", "mobile-light"])
+def test_a_socket_refused_for_too_many_connections_says_so_and_stops_reconnecting(
+    chat_page, streaming_site, person, look
+):
+    base_url, _gates = streaming_site
+    conv = conversation(person)
+    first = chat_page(base_url, look, person)
+    open_chat(first, conv)  # holds the person's one socket
+    second = chat_page(base_url, look, person)
+    with second.expect_websocket() as socket_info:
+        second.goto(f"/chat/{conv.id}/")
+    socket = socket_info.value
+    refused = second.ws.wait_for(lambda f: f.get("type") == "error", what="the refusal")
+    assert refused["code"] == "rate_limited"
+    socket.wait_for_event("close")
+    status = second.locator("#status")
+    expect(status).to_contain_text("Too many chat windows are open")
+    expect(status).not_to_contain_text("Reconnecting")
+    # The first page still works: its socket was never touched.
+    since = first.ws.mark()
+    type_and_send(first, "[words:3] still here")
+    message = created_for(first, "[words:3] still here", since=since)
+    completed_for(first, message["id"], since=since)
+    assert not [f for f in second.ws.sent if f.get("type") == "sync"][1:], "the refused page did not reconnect"
+    assert second.js_errors == []
