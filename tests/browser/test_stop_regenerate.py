@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 
 from conversations.models import Message
 from tests import servers
-from tests.browser.conftest import EXPECT_TIMEOUT, SocketLog
+from tests.browser.conftest import EVENT_TIMEOUT, EXPECT_TIMEOUT, SocketLog
 from tests.factories import conversation
 
 pytestmark = pytest.mark.browser
@@ -94,6 +95,14 @@ def open_chat(page, conv) -> None:
     since = page.ws.mark()
     page.goto(f"/chat/{conv.id}/")
     page.ws.wait_for(lambda f: f.get("type") == "conversation.state", since=since, what="conversation.state")
+
+
+def wait_closed(page, socket) -> None:
+    """Until the server closed `socket` (it may have closed before a listener could be added)."""
+    deadline = time.monotonic() + EVENT_TIMEOUT
+    while not socket.is_closed():
+        assert time.monotonic() < deadline, "the server did not close the socket"
+        page.wait_for_timeout(20)  # hands control to Playwright, which records the close
 
 
 def type_and_send(page, text: str) -> None:
@@ -253,7 +262,7 @@ def test_a_socket_refused_for_too_many_connections_says_so_and_stops_reconnectin
     socket = socket_info.value
     refused = second.ws.wait_for(lambda f: f.get("type") == "error", what="the refusal")
     assert refused["code"] == "rate_limited"
-    socket.wait_for_event("close")
+    wait_closed(second, socket)
     status = second.locator("#status")
     expect(status).to_contain_text("Too many chat windows are open")
     expect(status).not_to_contain_text("Reconnecting")
