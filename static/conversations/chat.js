@@ -342,13 +342,13 @@ function renderMessage(message, path, isLeaf) {
   }
   if (message.role === "assistant" && message.status === "streaming") {
     const stop = button(_("Stop"), "secondary stop-button", "stop", () => stopReply(message));
-    stop.setAttribute("aria-label", _("Stop writing this reply"));
+    stop.title = _("Stop writing this reply"); // a title, not a label: the name stays the visible word
     stop.disabled = stopping.has(message.id);
     meta.append(stop);
   }
   if (message.role === "assistant" && isLeaf && message.status !== "streaming" && !streamingAnywhere()) {
     const again = button(_("Regenerate"), "link", "regenerate", () => replyFrame("reply.regenerate", message.id));
-    again.setAttribute("aria-label", _("Write this reply again"));
+    again.title = _("Write this reply again");
     meta.append(again);
   }
   if (meta.childElementCount) li.append(meta);
