@@ -235,6 +235,9 @@ ANTHROPIC_STREAM_DEADLINE = env_float("ANTHROPIC_STREAM_DEADLINE", 120.0)
 SWEEP_GRACE_SECONDS = env_float("SWEEP_GRACE_SECONDS", max(60.0, ANTHROPIC_STREAM_DEADLINE + 30))
 # The embedded default (eager tasks, no beat) sweeps from its server process this often; 0: never.
 EMBEDDED_SWEEP_SECONDS = env_float("EMBEDDED_SWEEP_SECONDS", 60.0)
+# The embedded default runs each turn on one of this many background threads of the server process,
+# in order per conversation (moderation/embedded.py), so replies stream; 0: in the posting thread.
+EMBEDDED_TURN_THREADS = env_int("EMBEDDED_TURN_THREADS", 4)
 CLASSIFIER_MODEL = env_str("CLASSIFIER_MODEL", "claude-haiku-5-5")
 CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
 # cascade (moderation/classifiers/cascade.py): the LLM is asked when the first stage's calibrated

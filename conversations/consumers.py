@@ -83,6 +83,25 @@ def _post_if_alive(scope, conversation_id, frame: dict) -> tuple[bool, dict | No
     return True, _post(scope["user"], conversation_id, frame)
 
 
+def _stop_if_alive(scope, conversation_id, frame: dict) -> tuple[bool, dict | None]:
+    """`reply.stop`: (False, None) when the session has ended, else (True, the `reply.stopping`
+    payload: the reply's id and `stopping`, or its status when there is nothing to stop)."""
+    if not _session_alive(scope):
+        return False, None
+    answer = services.reply_stop(
+        user=scope["user"], conversation_id=conversation_id, message_id=frame.get("message_id")
+    )
+    return True, {"message_id": answer.message_id, "status": answer.status}
+
+
+def _regenerate_if_alive(scope, conversation_id, frame: dict) -> tuple[bool, None]:
+    """`reply.regenerate`: the new reply is announced to every socket (`message.created`)."""
+    if not _session_alive(scope):
+        return False, None
+    services.reply_regenerate(user=scope["user"], conversation_id=conversation_id, message_id=frame.get("message_id"))
+    return True, None
+
+
 class ConversationConsumer(AsyncWebsocketConsumer):
     conversation_id: str | None = None
     socket_claimed = False
@@ -169,9 +188,16 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self._send_error(Invalid('A frame is a JSON object with a "type".'))
             return
-        handler = {"message.send": self._message_send, "sync": self._send_state}.get(frame["type"])
+        handler = {
+            "message.send": self._message_send,
+            "sync": self._send_state,
+            "reply.stop": self._reply_stop,
+            "reply.regenerate": self._reply_regenerate,
+        }.get(frame["type"])
         if handler is None:
-            await self._send_error(Invalid("Unknown frame type; expected message.send or sync."))
+            await self._send_error(
+                Invalid("Unknown frame type; expected message.send, sync, reply.stop or reply.regenerate.")
+            )
             return
         try:
             await handler(frame)
@@ -195,6 +221,30 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if resend is not None:
             await self._send("message.created", **resend)
 
+    async def _reply_stop(self, frame: dict) -> None:
+        alive, answer = await self._reply_frame(_stop_if_alive, frame)
+        if alive and answer is not None:
+            await self._send("reply.stopping", **answer)
+
+    async def _reply_regenerate(self, frame: dict) -> None:
+        await self._reply_frame(_regenerate_if_alive, frame)
+
+    async def _reply_frame(self, function, frame: dict) -> tuple[bool, dict | None]:
+        """Run a `reply.*` frame's service; its refusal is an `error` that names the frame's type
+        and `message_id` (when it is short text), so the page knows which button it answers."""
+        try:
+            alive, answer = await _in_db_thread(function)(self.scope, self.conversation_id, frame)
+        except ChatError as error:
+            message_id = frame.get("message_id")
+            extra = {"frame": frame["type"]}
+            if isinstance(message_id, str) and len(message_id) <= 64:
+                extra["message_id"] = message_id
+            await self._send_error(error, **extra)
+            return True, None
+        if not alive:
+            await self.close(code=CLOSE_SESSION_ENDED)
+        return alive, answer
+
     async def _send_state(self, frame: dict) -> None:
         state = await _in_db_thread(_state)(self.scope["user"], self.conversation_id)
         await self._send("conversation.state", **{k: v for k, v in state.items() if k != "conversation_id"})
@@ -202,8 +252,8 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def _send(self, event_type: str, **payload) -> None:
         await self.send(text_data=json.dumps({"type": event_type, "conversation_id": self.conversation_id, **payload}))
 
-    async def _send_error(self, error: ChatError, code: str | None = None) -> None:
-        payload = error.as_payload()
+    async def _send_error(self, error: ChatError, code: str | None = None, **extra) -> None:
+        payload = {**error.as_payload(), **extra}
         if code:
             payload["code"] = code
         await self.send(text_data=json.dumps({"type": "error", "conversation_id": self.conversation_id, **payload}))

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import threading
+from contextlib import contextmanager
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -45,7 +46,33 @@ def _events_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+_bound = threading.local()
+
+
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop when called under sync_to_async (a consumer's database
+    thread), else None."""
+    return getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+
+
+@contextmanager
+def sending_through(loop: asyncio.AbstractEventLoop | None):
+    """Within it, this thread's sends to the in-memory channel layer go through `loop` (the
+    server's, which its readers wait on): for turns run on background threads of the server
+    process (moderation.embedded). None changes nothing."""
+    previous = getattr(_bound, "loop", None)
+    _bound.loop = loop
+    try:
+        yield
+    finally:
+        _bound.loop = previous
+
+
 def _group_send(layer, group: str, message: dict) -> None:
+    bound = getattr(_bound, "loop", None)
+    if bound is not None and bound.is_running() and isinstance(layer, InMemoryChannelLayer):
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), bound).result(GROUP_SEND_TIMEOUT)
+        return
     in_server_thread = getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
     if in_server_thread or isinstance(layer, InMemoryChannelLayer):
         # Under sync_to_async (a consumer, an ASGI view) the server's own loop serves the layer;

@@ -45,6 +45,7 @@ class Message(models.Model):
         STREAMING = "streaming"
         COMPLETE = "complete"
         FAILED = "failed"
+        STOPPED = "stopped"  # the user stopped the stream: the partial text is the reply
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
@@ -56,6 +57,9 @@ class Message(models.Model):
     action = models.CharField(max_length=32, blank=True)
     # Crisis resources shown with a reply (so a reload shows them again).
     resources = models.JSONField(default=list, blank=True)
+    # A reply's place among the replies to its user message: 0 for the turn's own reply, 1, 2, ...
+    # for each regenerate (conversations.services.reply_regenerate), shown as sibling versions.
+    attempt = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -66,9 +70,16 @@ class Message(models.Model):
                 condition=Q(client_id__isnull=False),
                 name="message_unique_client_id",
             ),
-            # A message gets at most one reply (assistant message or notice): a task that runs
-            # twice can never write a second one, and nothing but a user message follows a reply.
-            models.UniqueConstraint(fields=["parent"], condition=~Q(role="user"), name="message_one_reply_per_parent"),
+            # A message gets at most one reply (assistant message or notice) per attempt: a task
+            # that runs twice can never write a second one; only a regenerate adds a sibling reply,
+            # with the next attempt number, under the conversation lock.
+            models.UniqueConstraint(
+                fields=["parent", "attempt"], condition=~Q(role="user"), name="message_one_reply_per_attempt"
+            ),
+            # One reply of a message streams at a time (a regenerate waits for the stream to end).
+            models.UniqueConstraint(
+                fields=["parent"], condition=Q(role="assistant", status="streaming"), name="message_one_streaming_reply"
+            ),
             models.CheckConstraint(condition=Q(role__in=["user", "assistant", "notice"]), name="message_role_valid"),
         ]
         indexes = [models.Index(fields=["conversation", "created_at"])]

@@ -15,6 +15,7 @@ from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -383,8 +384,9 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
     """Claim the reply slot of a user message: create its assistant message (status `streaming`),
     or take over one left `streaming` by a worker that died (its text is reset).
 
-    Returns None when there is nothing to do: the reply is already complete or failed, or the
-    branch was ended at this message (no reply is ever appended beside or after a notice).
+    Returns None when there is nothing to do: the reply is already complete, stopped or failed
+    (and no regenerate claimed a new one: `reply_regenerate`), or the branch was ended at this
+    message (no reply is ever appended beside or after a notice).
     Safe to call twice; the unique reply-per-parent constraint backs it.
     """
     with transaction.atomic():
@@ -392,12 +394,14 @@ def assistant_reply_start(*, user_message_id) -> Message | None:
         conversation = _lock_conversation_of(user_message_id, role=Message.Role.USER)
         if conversation is None:
             return None
-        reply = Message.objects.filter(parent_id=user_message_id).exclude(role=Message.Role.USER).first()
-        if reply is not None:
-            if reply.role == Message.Role.ASSISTANT and reply.status == Message.Status.STREAMING:
-                reply.content = ""
-                reply.save(update_fields=["content"])
-                return reply
+        replies = list(Message.objects.filter(parent_id=user_message_id).exclude(role=Message.Role.USER))
+        streaming = [r for r in replies if r.role == Message.Role.ASSISTANT and r.status == Message.Status.STREAMING]
+        if streaming:  # left by a worker that died, or claimed by a regenerate: taken over
+            reply = streaming[0]
+            reply.content = ""
+            reply.save(update_fields=["content"])
+            return reply
+        if replies:
             return None
         if closure.message_is_closed(user_message_id):
             return None
@@ -485,12 +489,19 @@ def assistant_delta(*, message: Message, delta: str) -> None:
 
 
 def assistant_reply_finish(
-    *, message_id, content: str, action: str, resources: list[dict] | None = None, failed: bool = False
+    *,
+    message_id,
+    content: str,
+    action: str,
+    resources: list[dict] | None = None,
+    failed: bool = False,
+    stopped: bool = False,
 ) -> Message | None:
-    """Store the finished reply and broadcast `assistant.completed` (on commit). The conversation's
-    active leaf follows the reply when the user was looking at its parent; messages that waited
-    under the user message move under the reply. Idempotent: a reply that is no longer streaming
-    is left alone (returns None)."""
+    """Store the finished reply and broadcast `assistant.completed` (on commit); `stopped`: the
+    user stopped the stream and `content` is the partial text (status `stopped`). The
+    conversation's active leaf follows the reply when the user was looking at its parent; messages
+    that waited under the user message move under the reply. Idempotent: a reply that is no longer
+    streaming is left alone (returns None)."""
     with transaction.atomic():
         conversation = _lock_conversation_of(message_id)
         if conversation is None:
@@ -501,7 +512,10 @@ def assistant_reply_finish(
         message.content = content
         message.action = action
         message.resources = resources or []
-        message.status = Message.Status.FAILED if failed else Message.Status.COMPLETE
+        if failed:
+            message.status = Message.Status.FAILED
+        else:
+            message.status = Message.Status.STOPPED if stopped else Message.Status.COMPLETE
         message.save(update_fields=["content", "action", "resources", "status"])
         if conversation.active_leaf_id == message.parent_id:
             conversation.active_leaf = message
@@ -519,7 +533,113 @@ def assistant_reply_finish(
                 message_id=str(message.id),
             )
         _waiting_move(user_message_id=message.parent_id, reply=message)
+    shared_cache.delete(_stop_key(message.id))
     return message
+
+
+# --- Stop and regenerate ------------------------------------------------------------------------
+#
+# Stop: the socket's process sets a flag in the shared cache (Redis when distributed, the process'
+# own memory in the embedded default, where the turn runs in the same process); the worker that
+# streams the reply checks it between deltas (moderation.services.turn.answer), closes the
+# responder's stream and finishes the reply with the partial text (status `stopped`).
+
+STOP_FLAG_SECONDS = 600  # longer than any stream (ANTHROPIC_STREAM_DEADLINE)
+
+
+def _stop_key(message_id) -> str:
+    return f"reply-stop:{message_id}"
+
+
+@dataclass(frozen=True)
+class StopAnswer:
+    message_id: str
+    status: str  # "stopping": the worker will stop it; else the reply's status (nothing to stop)
+
+
+def _owned_message(user, conversation_id, message_id) -> Message:
+    """A message of one of `user`'s conversations that is not deleted; NotFound otherwise (a
+    missing, foreign and malformed id alike); Invalid for an id that is not text."""
+    if not isinstance(message_id, str):
+        raise Invalid("message_id must be a UUID.")
+    message_uuid = parse_uuid(message_id)
+    message = (
+        Message.objects.filter(
+            id=message_uuid,
+            conversation_id=parse_uuid(conversation_id),
+            conversation__owner_id=user.pk,
+            conversation__deleted_at__isnull=True,
+        )
+        .select_related("conversation")
+        .first()
+    )
+    if message is None:
+        raise NotFound("No such message in this conversation.")
+    return message
+
+
+def reply_stop(*, user, conversation_id, message_id: object) -> StopAnswer:
+    """Ask the worker streaming assistant reply `message_id` to stop: it keeps the text streamed so
+    far as the reply, with status `stopped`. A reply that is not streaming (an instant reply, one
+    already finished or stopped) has nothing to stop: its status is answered and nothing changes.
+    NotFound for a missing or foreign message, Invalid for a message that is not an assistant reply."""
+    message = _owned_message(user, conversation_id, message_id)
+    if message.role != Message.Role.ASSISTANT:
+        raise Invalid("Only an assistant reply can be stopped.")
+    if message.status != Message.Status.STREAMING:
+        return StopAnswer(str(message.id), message.status)
+    shared_cache.set(_stop_key(message.id), 1, STOP_FLAG_SECONDS)
+    return StopAnswer(str(message.id), "stopping")
+
+
+def reply_stop_requested(message_id) -> bool:
+    """Whether the user asked to stop the reply streaming into `message_id` (checked by the worker
+    between deltas: one cache read each, at most every DELTA_FLUSH_SECONDS)."""
+    return bool(shared_cache.get(_stop_key(message_id)))
+
+
+def reply_regenerate(*, user, conversation_id, message_id: object) -> Message:
+    """A new version of assistant reply `message_id`: a sibling reply to the same user message,
+    claimed here (status `streaming`, the next `attempt`), broadcast as `message.created` and the
+    active leaf, then written by the one turn pipeline (the moderation hook on commit) with the
+    turn's stored classification and decision: a regenerate never classifies again nor adds a
+    strike; a refusal gives a refusal again.
+
+    Refused, writing nothing: NotFound (missing or foreign), Invalid (a user message, or a reply of
+    the message still streaming), Locked (a notice, or the turn is closed by an ending:
+    conversations.closure), RateLimited (it counts as a message: CHAT_RATE_LIMIT)."""
+    message = _owned_message(user, conversation_id, message_id)
+    if message.role == Message.Role.NOTICE:
+        raise Locked("An ending cannot be regenerated.")
+    if message.role != Message.Role.ASSISTANT:
+        raise Invalid("Only an assistant reply can be regenerated.")
+    with transaction.atomic():
+        conversation = _lock_owned_conversation(user, message.conversation_id)
+        replies = list(Message.objects.filter(parent_id=message.parent_id).exclude(role=Message.Role.USER))
+        if any(r.role == Message.Role.NOTICE for r in replies) or closure.message_is_closed(message.parent_id):
+            raise Locked()
+        if any(r.status == Message.Status.STREAMING for r in replies):
+            raise Invalid("A reply to this message is still being written.")
+        limit, window = settings.CHAT_RATE_LIMIT
+        retry_after = ratelimit.hit(f"msg:{user.pk}", limit=limit, window=window)
+        if retry_after:
+            raise RateLimited(
+                f"You can send {limit} messages every {window} seconds. Please wait {retry_after} s.",
+                retry_after=retry_after,
+            )
+        slot = Message.objects.create(
+            conversation_id=conversation.id,
+            parent_id=message.parent_id,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.STREAMING,
+            attempt=max(r.attempt for r in replies) + 1,
+        )
+        conversation.active_leaf = slot
+        conversation.save(update_fields=["active_leaf", "updated_at"])
+        events.publish_on_commit(conversation.id, "message.created", message=message_payload(slot))
+        user_message_id = message.parent_id
+        transaction.on_commit(lambda: _run_posted_hook(user_message_id))
+    return slot
 
 
 # --- Endings ------------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ def _isolated_settings(settings):
     channel layer, local cache), whatever the environment says; integration tests start their
     own server and worker processes on the real services."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMBEDDED_TURN_THREADS = 0  # the turn runs in the posting thread: tests see its result at once
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.CLASSIFIER_BACKEND = "fake"  # deterministic markers; pipeline tests choose "offline" explicitly

@@ -37,6 +37,7 @@ const ERRORS = {
   not_found: _("This conversation does not exist."),
   unavailable: _("The assistant is unavailable right now. Please try again in a moment."),
 };
+const CLOSE_TOO_MANY_SOCKETS = 4429;
 
 const state = {
   title: initial.title || "",
@@ -51,6 +52,7 @@ let socket = null;
 let retryDelay = 500;
 let stopped = false;
 let editing = null; // id of the user message being edited
+const stopping = new Set(); // ids of streaming replies the user asked to stop
 
 function saveOutbox() {
   sessionStorage.setItem(outboxKey, JSON.stringify([...outbox.entries()]));
@@ -62,11 +64,44 @@ function loadState(payload) {
   state.activeLeaf = payload.active_leaf_id && state.messages.has(payload.active_leaf_id)
     ? payload.active_leaf_id
     : latestLeaf(null);
+  const stored = new Map([...state.messages.values()].filter((m) => m.client_id).map((m) => [m.client_id, m.id]));
   for (const [clientId] of outbox) {
-    if ([...state.messages.values()].some((m) => m.client_id === clientId)) outbox.delete(clientId);
+    if (stored.has(clientId)) outbox.delete(clientId);
+  }
+  for (const [clientId, item] of outbox) {
+    if (!item.after) continue;
+    if (stored.has(item.after)) follow(clientId, stored.get(item.after));
+    else if (!outbox.has(item.after)) follow(clientId, state.activeLeaf);
   }
   saveOutbox();
   setTitle(payload.title || "");
+}
+
+// A message sent while the one before it was not acknowledged yet waits in the outbox for that
+// message's id, then goes under it (the server waits it until that message is answered, then
+// moves it under the reply: `message.moved`). Never a sibling.
+function follow(clientId, parentId) {
+  const item = outbox.get(clientId);
+  if (!item) return;
+  delete item.after;
+  item.parent_id = parentId || null;
+  saveOutbox();
+  transmit(clientId);
+}
+
+function releaseFollowers(clientId, parentId) {
+  for (const [id, item] of outbox) if (item.after === clientId) follow(id, parentId);
+}
+
+// The last unacknowledged message on the branch in view: a new message follows it.
+function lastPending() {
+  let last = null;
+  for (const [clientId, item] of outbox) if (shownPending(item)) last = clientId;
+  return last;
+}
+
+function shownPending(item) {
+  return Boolean(item.after) || item.parent_id === undefined || (item.parent_id || null) === (state.activeLeaf || null);
 }
 
 function setTitle(title) {
@@ -144,8 +179,24 @@ function selectBranch(messageId) {
   api("PATCH", { active_leaf_id: state.activeLeaf }).catch(() => {});
 }
 
+// The versions of a message: edits of a user message, regenerated replies of an assistant one.
 function siblingsOf(message) {
-  return childrenOf(message.parent_id || null).filter((m) => m.role === "user");
+  return childrenOf(message.parent_id || null).filter((m) => m.role === message.role);
+}
+
+function replyFrame(type, messageId) {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return;
+  socket.send(JSON.stringify({ type, message_id: messageId }));
+}
+
+function stopReply(message) {
+  stopping.add(message.id);
+  replyFrame("reply.stop", message.id);
+  render();
+}
+
+function streamingAnywhere() {
+  return [...state.messages.values()].some((m) => m.status === "streaming");
 }
 
 function renderSwitcher(message, siblings) {
@@ -259,6 +310,7 @@ function renderMessage(message, path, isLeaf) {
     li.setAttribute("aria-busy", "true");
   }
   if (message.status === "failed") li.classList.add("failed");
+  if (message.status === "stopped") li.classList.add("stopped");
   const label = ACTION_LABELS[message.action];
   if (message.role === "assistant" && label) {
     const badge = el("div", `badge badge-${message.action}`, label);
@@ -275,13 +327,29 @@ function renderMessage(message, path, isLeaf) {
     li.append(renderConfirm(message));
   }
   const meta = el("div", "meta");
+  if (message.role === "assistant" && message.status === "stopped") {
+    const note = el("span", "stopped-note", _("Stopped"));
+    note.dataset.testid = "stopped";
+    meta.append(note);
+  }
+  const switcher = renderSwitcher(message, siblingsOf(message));
+  if (switcher) meta.append(switcher);
   if (message.role === "user") {
-    const switcher = renderSwitcher(message, siblingsOf(message));
-    if (switcher) meta.append(switcher);
     meta.append(button(_("Edit"), "link", "edit", () => {
       editing = message.id;
       render();
     }));
+  }
+  if (message.role === "assistant" && message.status === "streaming") {
+    const stop = button(_("Stop"), "secondary stop-button", "stop", () => stopReply(message));
+    stop.title = _("Stop writing this reply"); // a title, not a label: the name stays the visible word
+    stop.disabled = stopping.has(message.id);
+    meta.append(stop);
+  }
+  if (message.role === "assistant" && isLeaf && message.status !== "streaming" && !streamingAnywhere()) {
+    const again = button(_("Regenerate"), "link", "regenerate", () => replyFrame("reply.regenerate", message.id));
+    again.title = _("Write this reply again");
+    meta.append(again);
   }
   if (meta.childElementCount) li.append(meta);
   return li;
@@ -290,10 +358,11 @@ function renderMessage(message, path, isLeaf) {
 // What a message's node shows; a node is rebuilt only when this changes.
 function nodeKey(message, isLeaf) {
   const ending = state.endings.get(message.id);
-  const siblings = message.role === "user" ? siblingsOf(message).map((m) => m.id).join() : "";
+  const siblings = message.role !== "notice" ? siblingsOf(message).map((m) => m.id).join() : "";
+  const regenerate = message.role === "assistant" && isLeaf && !streamingAnywhere();
   return JSON.stringify([
     message.id, message.status, message.action, message.content, message.resources?.length || 0,
-    editing === message.id, siblings, isLeaf && message.action === "confirm_end",
+    editing === message.id, siblings, isLeaf && message.action === "confirm_end", regenerate, stopping.has(message.id),
     ending ? [ending.id, ending.reopened_at ? 1 : 0] : null,
   ]);
 }
@@ -332,7 +401,7 @@ function render() {
   });
   let pending = 0;
   for (const [clientId, item] of outbox) {
-    if ((item.parent_id || null) === (leaf ? leaf.id : null) || item.parent_id === undefined) {
+    if (shownPending(item)) {
       wanted.push(pendingNode(clientId, item));
       pending += 1;
     }
@@ -356,14 +425,14 @@ function render() {
   thread.lastElementChild?.scrollIntoView({ block: "end" });
 }
 
-function send(content, parentId) {
+function send(content, parentId, after) {
   composerError.textContent = "";
   if (content.length > settings.max_chars) {
     composerError.textContent = interpolate(_("Messages are limited to %(count)s characters."), { count: settings.max_chars.toLocaleString() }, true);
     return false;
   }
   const clientId = crypto.randomUUID();
-  outbox.set(clientId, { content, parent_id: parentId });
+  outbox.set(clientId, after ? { content, parent_id: null, after } : { content, parent_id: parentId });
   saveOutbox();
   transmit(clientId);
   render();
@@ -372,7 +441,7 @@ function send(content, parentId) {
 
 function transmit(clientId) {
   const item = outbox.get(clientId);
-  if (!item || !socket || socket.readyState !== WebSocket.OPEN) return;
+  if (!item || item.after || !socket || socket.readyState !== WebSocket.OPEN) return;
   socket.send(JSON.stringify({ type: "message.send", client_id: clientId, parent_id: item.parent_id, content: item.content }));
 }
 
@@ -403,10 +472,24 @@ const handlers = {
       outbox.delete(message.client_id);
       saveOutbox();
     }
-    if (mine || (message.parent_id || null) === state.activeLeaf) state.activeLeaf = message.id;
+    const leaf = state.messages.get(state.activeLeaf);
+    // A regenerated reply replaces the version in view; any other message that continues it follows.
+    const newVersion = message.role === "assistant" && leaf && leaf.role === "assistant" && leaf.parent_id === message.parent_id;
+    if (mine || newVersion || (message.parent_id || null) === state.activeLeaf) state.activeLeaf = message.id;
+    if (mine) releaseFollowers(message.client_id, message.id);
     render();
     // The first message titles an untitled chat on the server: fetch the new title.
     if (!state.title && message.role === "user") socket?.send(JSON.stringify({ type: "sync" }));
+  },
+  "message.moved"(event) {
+    // A message that waited under an unanswered one now follows that message's reply.
+    const known = state.messages.get(event.message.id);
+    state.messages.set(event.message.id, { ...(known || {}), ...event.message });
+    render();
+  },
+  "reply.stopping"(event) {
+    if (event.status !== "stopping") stopping.delete(event.message_id);
+    render();
   },
   "assistant.delta"(event) {
     let message = state.messages.get(event.message_id);
@@ -423,6 +506,7 @@ const handlers = {
   "assistant.completed"(event) {
     const message = event.message;
     state.messages.set(message.id, message);
+    stopping.delete(message.id);
     if (message.parent_id === state.activeLeaf) state.activeLeaf = message.id;
     render();
   },
@@ -450,6 +534,20 @@ const handlers = {
       outbox.delete(event.client_id);
       saveOutbox();
       if (!input.value) input.value = item.content;
+      // What waited for it goes where it would have gone.
+      for (const [id, other] of outbox) {
+        if (other.after !== event.client_id) continue;
+        if (item.after) other.after = item.after;
+        else follow(id, item.parent_id);
+      }
+    }
+    if (event.frame === "reply.stop" || event.frame === "reply.regenerate") {
+      if (event.message_id) stopping.delete(event.message_id);
+      composerError.textContent = event.code === "locked" || event.code === "rate_limited"
+        ? ERRORS[event.code]
+        : _("That reply could not be changed. Reload the page and try again.");
+      render();
+      return;
     }
     if (event.code === "not_found" && !event.client_id) {
       stopped = true;
@@ -489,6 +587,12 @@ function connect() {
     }
     if (event.code === 4404) {
       setStatus(ERRORS.not_found);
+      return;
+    }
+    if (event.code === CLOSE_TOO_MANY_SOCKETS) {
+      // Reconnecting would only be refused again: say why, and stop.
+      stopped = true;
+      setStatus(_("Too many chat windows are open. Close a tab or window, then reload this page."));
       return;
     }
     setStatus(_("Connection lost. Reconnecting…"));
@@ -545,7 +649,8 @@ composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const content = input.value;
   if (!content.trim()) return;
-  if (send(content, state.activeLeaf)) input.value = "";
+  const waitFor = lastPending();
+  if (send(content, state.activeLeaf, waitFor)) input.value = "";
   updateCount();
 });
 input.addEventListener("keydown", (event) => {

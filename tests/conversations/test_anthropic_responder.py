@@ -322,3 +322,23 @@ def test_a_cautious_turn_is_answered_carefully_without_the_end_tool(fake_anthrop
     request = fake_anthropic.requests[-1]
     assert request.tool_names == []
     assert "could not run" in request.system
+
+
+def test_closing_the_reply_early_closes_the_http_stream(fake_anthropic: FakeAnthropic, monkeypatch) -> None:
+    """A stop (reply.stop) closes the reply's generator: the model's HTTP stream is closed with it."""
+    import anthropic
+
+    closed: list[bool] = []
+    real_close = anthropic.Stream.close
+
+    def spy(self) -> None:
+        closed.append(True)
+        real_close(self)
+
+    monkeypatch.setattr(anthropic.Stream, "close", spy)
+    fake_anthropic.script(Reply(text=["one ", "two ", "three "], chunk_delay=0.5))
+    stream = make_responder(fake_anthropic).reply(ask())
+    assert next(stream) == Delta("one ")
+    assert closed == []
+    stream.close()
+    assert closed, "the HTTP stream was closed"

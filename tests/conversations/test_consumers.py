@@ -278,3 +278,92 @@ async def test_logging_out_closes_the_socket_at_its_next_frame(user):
     close = await communicator.receive_output()
     assert close["type"] == "websocket.close" and close["code"] == 4403
     assert await count_messages() == 0
+
+
+# --- reply.stop and reply.regenerate (issue 15) --------------------------------------------------
+
+
+async def _answered(user):
+    """A conversation with one answered turn, and a socket on it."""
+    conv = await sync_to_async(conversation)(user)
+    communicator, connected, _ = await open_socket(conv.id, user)
+    assert connected
+    await communicator.send_json_to(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "parent_id": None, "content": "Hello!"}
+    )
+    completed, _ = await receive_until(communicator, "assistant.completed")
+    return conv, communicator, completed["message"]
+
+
+async def test_stopping_an_instant_reply_answers_that_it_is_complete_and_changes_nothing(user):
+    conv, communicator, reply = await _answered(user)
+    await communicator.send_json_to({"type": "reply.stop", "message_id": reply["id"]})
+    answer, _ = await receive_until(communicator, "reply.stopping")
+    assert (answer["message_id"], answer["status"], answer["conversation_id"]) == (
+        reply["id"],
+        "complete",
+        str(conv.id),
+    )
+    stored = await sync_to_async(Message.objects.get)(id=reply["id"])
+    assert (stored.status, stored.content) == ("complete", reply["content"])
+    await communicator.disconnect()
+
+
+async def test_regenerate_announces_the_new_sibling_and_streams_it_to_completion(user):
+    _conv, communicator, reply = await _answered(user)
+    await communicator.send_json_to({"type": "reply.regenerate", "message_id": reply["id"]})
+    created, _ = await receive_until(communicator, "message.created")
+    slot = created["message"]
+    assert (slot["role"], slot["status"], slot["parent_id"]) == ("assistant", "streaming", reply["parent_id"])
+    assert slot["id"] != reply["id"]
+    completed, _ = await receive_until(communicator, "assistant.completed")
+    assert completed["message"]["id"] == slot["id"]
+    assert completed["message"]["status"] == "complete"
+    siblings = await sync_to_async(lambda: Message.objects.filter(parent_id=reply["parent_id"]).count())()
+    assert siblings == 2
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("frame_type", ["reply.stop", "reply.regenerate"])
+@pytest.mark.parametrize(
+    ("which", "code"),
+    [
+        ("user", "invalid"),
+        ("missing", "not_found"),
+        ("malformed", "not_found"),
+        ("number", "invalid"),
+        ("absent", "invalid"),
+    ],
+)
+async def test_bad_reply_frames_get_an_error_naming_the_frame_and_write_nothing(user, frame_type, which, code):
+    _conv, communicator, reply = await _answered(user)
+    message_id = {
+        "user": reply["parent_id"],
+        "missing": str(uuid.uuid4()),
+        "malformed": "not-a-uuid",
+        "number": 7,
+        "absent": None,
+    }[which]
+    frame = {"type": frame_type} if which == "absent" else {"type": frame_type, "message_id": message_id}
+    before = await count_messages()
+    await communicator.send_json_to(frame)
+    error, _ = await receive_until(communicator, "error")
+    assert (error["code"], error["frame"]) == (code, frame_type)
+    assert error.get("message_id") == (message_id if isinstance(message_id, str) else None)
+    assert await count_messages() == before
+    stored = await sync_to_async(Message.objects.get)(id=reply["id"])
+    assert stored.status == "complete"
+    await communicator.disconnect()
+
+
+async def test_another_users_reply_cannot_be_stopped_or_regenerated_through_ones_own_socket(user, other_user):
+    _, theirs, their_reply = await _answered(other_user)
+    await theirs.disconnect()
+    _, mine, _ = await _answered(user)
+    before = await count_messages()
+    for frame_type in ("reply.stop", "reply.regenerate"):
+        await mine.send_json_to({"type": frame_type, "message_id": their_reply["id"]})
+        error, _ = await receive_until(mine, "error")
+        assert error["code"] == "not_found"
+    assert await count_messages() == before
+    await mine.disconnect()

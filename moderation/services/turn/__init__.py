@@ -22,6 +22,11 @@ Every case is a branch of this one function, never a second implementation:
   (`stream=True`) and streams deltas as they come;
 - a retry, a redelivery, the sweeper: load tells what is stored; a stored classification or
   decision is reused, a finished reply ends the run, a reply left streaming is taken over;
+- a regenerate (conversations.services.reply_regenerate claimed a sibling reply slot): load finds
+  the turn decided with a reply in progress, so the stored decision is answered again into that
+  slot, as for a slot taken over: never a second classification or strike;
+- a stop (`reply.stop`): answer sees the flag between deltas, closes the responder's stream and
+  returns the text sent so far; settle stores it with status `stopped`;
 - an earlier turn still unanswered (a quick double send): load says the message waits; when the
   reply above it is stored it moves under that reply and its turn starts
   (conversations.services);

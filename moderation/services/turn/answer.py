@@ -41,6 +41,7 @@ class Answer:
     resources: list[dict]  # crisis resources shown with the reply
     end_request: EndRequest | None = None  # the model asked to end the chat (the settle stage judges it)
     failed: bool = False  # the responder was unavailable: `text` says so
+    stopped: bool = False  # the user stopped the stream: `text` is what was streamed until then
 
 
 def reply_request(turn: load.Turn, decision: Decision, settings_: policy.PolicySettings) -> ReplyRequest:
@@ -87,24 +88,35 @@ def answer_whole(turn: load.Turn, decision: Decision, responder, settings_) -> A
 
 def answer_streamed(turn: load.Turn, decision: Decision, responder, slot: Message, settings_) -> Answer:
     """Stream the reply into `slot` (an assistant message in `streaming` state): every delta goes to
-    the conversation's sockets as it comes (coalesced by time); the text is returned, not stored."""
+    the conversation's sockets as it comes (coalesced by time); the text is returned, not stored.
+    At each flush the user's stop (`reply.stop`) is checked: the responder's stream is then closed
+    and the text sent so far is the answer (`stopped`)."""
     request = reply_request(turn, decision, settings_)
     resources = [r.as_dict() for r in request.resources]
     parts: list[str] = []
-    pending, end_request, flushed_at = "", None, None
+    pending, end_request, flushed_at, stopped = "", None, None, False
+    chunks = responder.reply(request)
     try:
-        for chunk in responder.reply(request):
+        for chunk in chunks:
             if isinstance(chunk, EndRequest):
                 end_request = chunk
                 continue
             parts.append(chunk.text)
             pending += chunk.text
             if flushed_at is None or time.monotonic() - flushed_at >= DELTA_FLUSH_SECONDS:
+                if conversation_services.reply_stop_requested(slot.id):
+                    stopped = True
+                    break
                 conversation_services.assistant_delta(message=slot, delta=pending)
                 pending, flushed_at = "", time.monotonic()
-        if pending:
+        if pending and not stopped:
             conversation_services.assistant_delta(message=slot, delta=pending)
     except ResponderUnavailable:
         log.warning("responder unavailable for message %s", turn.message.id)
         return Answer(texts.unavailable(), resources, failed=True)
-    return Answer("".join(parts), resources, end_request)
+    finally:
+        getattr(chunks, "close", lambda: None)()  # a stopped stream: the responder closes its request
+    text = "".join(parts)
+    if stopped:  # the reply is what the user saw: the text not yet sent is dropped
+        return Answer(text[: len(text) - len(pending)], resources, stopped=True)
+    return Answer(text, resources, end_request)

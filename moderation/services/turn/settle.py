@@ -74,6 +74,7 @@ def settle_streamed(turn: Turn, decision: Decision, slot: Message, answer: Answe
         action=decision.action,
         resources=answer.resources,
         failed=answer.failed,
+        stopped=answer.stopped,
     )
     if reply is not None and answer.end_request is not None:
         judge_model_end(decision, reply, answer.end_request, settings_)
