@@ -40,10 +40,15 @@ class OrderedRunner:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="embedded-turn")
         self._lock = threading.Lock()
         self._queues: dict[object, deque] = {}
+        self._server_loop = None  # the last ASGI loop seen: for callers that have none (the sweeper)
 
     def submit(self, key, function: Callable[[], object]) -> None:
         loop = events.server_loop()  # the caller's ASGI loop, when called under sync_to_async
         with self._lock:
+            if loop is None:
+                loop = self._server_loop
+            else:
+                self._server_loop = loop
             queue = self._queues.get(key)
             if queue is not None:  # a thread drains this key already: it will run this one next
                 queue.append((function, loop))

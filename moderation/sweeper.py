@@ -4,14 +4,18 @@ Distributed, `celery beat` runs `moderation.tasks.sweep_unanswered` every minute
 default has no beat and runs tasks in-process (eager): a reply that failed there (the database
 was locked too long, the responder raised) would stay unanswered for good. So the ASGI server of
 the embedded default runs the same sweep on a timer thread (`chatsite/asgi.py`,
-`EMBEDDED_SWEEP_SECONDS`, 0 turns it off).
+`EMBEDDED_SWEEP_SECONDS`, 0 turns it off). It hands each message it finds to the posting hook, so
+the turn runs like a new one: on the embedded runner's threads, in order with the conversation's
+other turns, its events sent through the server's loop to the open sockets (moderation.embedded).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
@@ -22,11 +26,17 @@ _lock = threading.Lock()
 
 def sweep_once() -> int:
     """One sweep in this thread, with its own database connection handling; never raises."""
-    from moderation.tasks import sweep_unanswered
+    from conversations import selectors
+    from moderation.pipeline import on_user_message_posted
 
     close_old_connections()
     try:
-        return sweep_unanswered()
+        stuck = selectors.unanswered_user_messages(older_than=timedelta(seconds=settings.SWEEP_GRACE_SECONDS))
+        for message_id in stuck:
+            on_user_message_posted(message_id)
+        if stuck:
+            log.warning("sweeper re-queued %d unanswered messages", len(stuck))
+        return len(stuck)
     except Exception:
         log.exception("in-process sweep failed; the next one retries")
         return 0
