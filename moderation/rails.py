@@ -11,12 +11,14 @@ it at check points, never per token:
   characters (240 by default), so harm written across the point where one check stopped is read
   whole by the next one, up to that length;
 - text is released to the caller only once a check has passed it (the user never sees what no
-  check has read); an `EndRequest` passes at once.
+  check has read); an `EndRequest` passes after the last check.
 
 The window is judged as assistant text: what matters is whether the assistant *gives* harmful
 content. The classifier was trained on users' requests, so a refusal that names what it refuses
 ("I can't help with making a bomb") reads like the request. Sentences that decline (in the nine
-languages: `REFUSAL`) are therefore left out of what is classified; the rest must reach
+languages: `REFUSAL`) and the project's own fixed sentences (`known_sentences`: refusals,
+warnings, crisis support in every language) are therefore left out of what is classified; the
+rest must reach
 `severity` (a PolicySettings field, default 3: clearly harmful) in a category of
 `RAIL_CATEGORIES` to trip. The crisis categories are not among them: a supportive reply to a
 person at risk talks about self-harm by design. Abuse is not either: it means abuse aimed at the
@@ -39,6 +41,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from conversations.responders.base import Chunk, Delta, EndRequest
 from moderation.classifiers.base import ClassifierError, Verdict
@@ -88,14 +91,45 @@ REFUSAL = re.compile(
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:。！？])\s+|\n+")
 
 
+def sentences(text: str) -> list[str]:
+    return [sentence.strip() for sentence in SENTENCE_SPLIT.split(text) if sentence.strip()]
+
+
 def assistant_view(window: str) -> str:
-    """What the rail classifies of a window: its sentences less those that decline."""
+    """What the rail classifies of a window: its sentences less those that decline, and less the
+    project's own fixed sentences (`known_sentences`: they carry no harm, and the classifier,
+    trained on users' requests, misreads some of their translations)."""
+    known = known_sentences()
     kept = [
         sentence
-        for sentence in SENTENCE_SPLIT.split(window)
-        if sentence.strip() and not (len(sentence) <= REFUSAL_MAX_CHARS and REFUSAL.search(sentence))
+        for sentence in sentences(window)
+        if sentence not in known and not (len(sentence) <= REFUSAL_MAX_CHARS and REFUSAL.search(sentence))
     ]
     return " ".join(kept)
+
+
+@cache
+def known_sentences() -> frozenset[str]:
+    """Every sentence of the assistant's fixed texts (conversations.responders.texts), in every
+    shipped language, for every category label: refusals, redirections, warnings, crisis
+    support, the end confirmation, the offline answers, the crisis footer, the withheld notice."""
+    from django.conf import settings
+    from django.utils.translation import override
+
+    from conversations.responders import texts
+
+    labels = (None, *texts.CATEGORY_LABELS)
+    found: set[str] = set()
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            fixed = [texts.offline_answer(), texts.cautious_answer(), texts.confirm_end(), texts.withheld()]
+            fixed += [texts.crisis_footer(), texts.unavailable(), *texts.confirm_end_answers().values()]
+            for label in labels:
+                for action in (texts.refuse, texts.redirect, texts.warn, texts.crisis_support):
+                    fixed.append(action(category_label=label))
+        for text in fixed:
+            found.update(sentences(text))
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -145,10 +179,14 @@ class Rail:
     def guard(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
         """Yield `chunks` with text held back until checked; stop (closing `chunks`) on a trip."""
         source = iter(chunks)
+        ends: list[EndRequest] = []  # passed on after the text they came with has been checked
         try:
             for chunk in source:
-                if not self.enabled or isinstance(chunk, EndRequest):
+                if not self.enabled:
                     yield chunk
+                    continue
+                if isinstance(chunk, EndRequest):
+                    ends.append(chunk)
                     continue
                 self.text += chunk.text
                 cut = self.due()
@@ -161,6 +199,7 @@ class Rail:
                 if self.check(len(self.text)):
                     return
                 yield from self.release()
+            yield from ends
         finally:
             close = getattr(source, "close", None)
             if close is not None:
