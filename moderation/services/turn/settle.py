@@ -52,7 +52,7 @@ def settle_whole(
         resources=answer.resources,
         on_stored=lambda reply: (  # same transaction
             store_moderation(turn, classification, decision),
-            store_rail(turn, decision, reply, answer, settings_),
+            store_rail(turn, decision, reply, answer, settings_, streamed=False),
         ),
     )
     if reply is not None and answer.end_request is not None:
@@ -82,7 +82,7 @@ def settle_streamed(turn: Turn, decision: Decision, slot: Message, answer: Answe
             failed=answer.failed,
         )
         if reply is not None:
-            store_rail(turn, decision, reply, answer, settings_)
+            store_rail(turn, decision, reply, answer, settings_, streamed=True)
     if reply is not None and answer.end_request is not None:
         judge_model_end(decision, reply, answer.end_request, settings_)
     return reply
@@ -102,9 +102,11 @@ def store_moderation(turn: Turn, classification: Classification | None, decision
         _flag_crisis(turn, decision)
 
 
-def store_rail(turn: Turn, decision: Decision, reply: Message, answer: Answer, settings_) -> None:
+def store_rail(turn: Turn, decision: Decision, reply: Message, answer: Answer, settings_, *, streamed: bool) -> None:
     """When the output rail withheld `reply`: its RailEvent and an open `rail` flag for
-    moderators (one per reply: the database says so). Runs inside the reply's transaction."""
+    moderators (one per reply: the database says so). Runs inside the reply's transaction.
+    `streamed`: checked text went to the user's screen before the trip (an instant reply shows
+    nothing before it is whole)."""
     trip = answer.rail
     if trip is None:
         return
@@ -121,7 +123,7 @@ def store_rail(turn: Turn, decision: Decision, reply: Message, answer: Answer, s
             backend_version=trip.version[:64],
             offset=trip.offset,
             window_start=trip.window_start,
-            shown_chars=trip.shown,
+            shown_chars=trip.shown if streamed else 0,
             checks=min(trip.checks, 32767),
             withheld=trip.withheld,
         )
