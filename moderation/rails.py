@@ -20,9 +20,10 @@ languages: `REFUSAL`) and the project's own fixed sentences (`known_sentences`: 
 warnings, crisis support in every language) are therefore left out of what is classified; the
 rest must reach
 `severity` (a PolicySettings field, default 3: clearly harmful) in a category of
-`RAIL_CATEGORIES` to trip. The crisis categories are not among them: a supportive reply to a
-person at risk talks about self-harm by design. Abuse is not either: it means abuse aimed at the
-assistant.
+`RAIL_CATEGORIES` to trip, and with the default backend the lexicon must have seen the category
+too, or the learned judge alone be sure of it (`supported`). The crisis categories are not among
+them: a supportive reply to a person at risk talks about self-harm by design. Abuse is not
+either: it means abuse aimed at the assistant.
 
 When a check trips, the guard stops: it closes the responder's iterator (the model's stream is
 cut) and yields nothing more; `rail.trip` says what fired, where, and holds the text read so far
@@ -39,7 +40,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -58,6 +59,7 @@ FIRST_STEP = 80  # the first check comes early: the user waits for nothing longe
 STEP = 200  # then a check after at least this many new characters, at a sentence end
 MAX_STEP = 400  # ... or after this many, wherever the text stands
 WINDOW = 640  # what one check reads: the last this-many characters, from a sentence start
+LEARNED_ALONE = 0.8  # the learned judge's p(category >= 2) that trips without the lexicon (`supported`)
 WITHHELD_MAX_CHARS = 8000  # what is kept for moderators of a withheld reply
 
 SENTENCE_END = re.compile(r"[.!?;:。！？\n](?=\s|$)|\n")
@@ -239,7 +241,11 @@ class Rail:
         verdict = self.verdict(view)
         if verdict is None:
             return False
-        hits = {name: sev for name, sev in verdict.scores.items() if name in self.categories and sev >= self.severity}
+        hits = {
+            name: sev
+            for name, sev in verdict.scores.items()
+            if name in self.categories and sev >= self.severity and supported(verdict, name)
+        }
         if not hits:
             return False
         category = max(hits, key=lambda name: hits[name])
@@ -274,6 +280,20 @@ class Rail:
             return None
         finally:
             self.classify_seconds += time.perf_counter() - started
+
+
+def supported(verdict: Verdict, category: str) -> bool:
+    """A hybrid verdict's category counts for the rail when the lexicon saw it too (any severity)
+    or the learned judge alone is sure (`LEARNED_ALONE`): on assistant text, which it was not
+    trained on, the learned judge alone sometimes reads harm into plain prose ("when you look at
+    tide pools" at p 0.72). Other backends' verdicts stand as they are."""
+    extra = verdict.extra or {}
+    probabilities, lexicon = extra.get("p"), extra.get("offline")
+    if not isinstance(probabilities, Mapping) or not isinstance(lexicon, Mapping):
+        return True
+    if lexicon.get("scores", {}).get(category, 0) >= 1:
+        return True
+    return float(probabilities.get(category, 0.0)) >= LEARNED_ALONE
 
 
 def rail_backend() -> str:
