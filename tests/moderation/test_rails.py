@@ -158,7 +158,6 @@ def test_the_projects_own_fixed_texts_never_trip_in_any_language(hybrid, languag
     replies.add(texts.withheld_for(reply_request("answer", None, language, crisis=True)))
     with override(language):
         replies.add(texts.unavailable())
-        replies.add(texts.end_statement(reason="persistent_harm", category_label="CBRN weapons", refusals=3))
     tripped = []
     for reply in replies:
         rail = Rail(severity=3)
@@ -166,6 +165,8 @@ def test_the_projects_own_fixed_texts_never_trip_in_any_language(hybrid, languag
         if rail.trip is not None:
             tripped.append((rail.trip.category, rail.trip.severity, reply[:60]))
     assert tripped == []
+    # Nothing of them is even classified: the offline responder's replies cost the rail no model call.
+    assert [reply[:60] for reply in replies if assistant_view(reply)] == []
 
 
 def test_a_refusal_sentence_is_left_out_but_what_follows_it_is_read():
