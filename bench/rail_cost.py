@@ -6,8 +6,10 @@ the default classifier (`hybrid`, real weights), in one process, no servers or d
 
 Each repetition streams a fresh reply (its words vary, so the encoder's cache of recent texts
 never hits) through the same consumer loop twice, alternating which goes first: once bare, once
-through `Rail.guard`. Also measured: the same long reply classified whole at every check (what
-the windows avoid), and a long reply that turns harmful half-way (the cost until the trip).
+through `Rail.guard`. The first row streams the offline responder's fixed reply, which the rail
+leaves unclassified (its sentences are the project's own). Also measured: the same long reply
+classified whole at every check (what the windows avoid), and a long reply that turns harmful
+half-way (the cost until the trip).
 `--write` puts the table between the rail markers of docs/benchmarks.md (`make bench` does).
 """
 
@@ -77,14 +79,22 @@ def timed(fn) -> float:
 
 
 def measure(
-    kind: str, chars: int, replies: int, *, seed: int, harmful_at: int | None = None, window: int | None = None
+    kind: str,
+    chars: int,
+    replies: int,
+    *,
+    seed: int,
+    harmful_at: int | None = None,
+    window: int | None = None,
+    fixed: str | None = None,
 ) -> dict:
-    """`seed` keeps each row's texts apart from the others' (no encoder cache hits across rows)."""
+    """`seed` keeps each row's texts apart from the others' (no encoder cache hits across rows);
+    `fixed`: stream this text every time instead (the offline responder's)."""
     from moderation.rails import WINDOW, Rail
 
     bare, railed, checks, tripped = [], [], [], []
     for n in range(replies):
-        text = reply_text(seed + n, chars)
+        text = fixed if fixed is not None else reply_text(seed + n, chars)
         if harmful_at is not None:
             text = text[:harmful_at] + HARMFUL + text[harmful_at:]
         source = chunks(text)
@@ -117,12 +127,14 @@ def measure(
 
 
 def run(replies: int) -> dict:
+    from conversations.responders import texts
     from moderation.classifiers.registry import get_classifier
     from moderation.rails import MAX_STEP, STEP, WINDOW, known_sentences
 
     get_classifier("hybrid").classify("warm up the encoder and the lexicons")
     known_sentences()
     rows = [
+        measure("the offline responder's fixed reply", 0, replies, seed=0, fixed=texts.offline_answer()),
         measure("short", 300, replies, seed=0),
         measure("long", 4000, max(10, replies // 4), seed=100_000),
         measure("long, turns harmful at 2,000", 4000, max(10, replies // 4), seed=200_000, harmful_at=2000),

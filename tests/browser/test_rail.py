@@ -5,6 +5,8 @@ rail on its default classifier (`hybrid`). Every step waits for the server's fra
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -65,12 +67,14 @@ def rail_page(browser, rail_site, transactional_db):
 def test_a_reply_that_turns_harmful_is_replaced_on_the_page_by_the_refusal(rail_page, fake_model):
     page = rail_page
     sign_up(page, "rail-reader")
+    page.click("[data-testid=start-chat]")
+    page.wait_for_url(re.compile(r"/chat/[0-9a-f-]{36}/$"))
     fake_model.script(Reply(text=[word + " " for word in (BENIGN_START + HARMFUL).split(" ")], chunk_delay=0.01))
     since = page.ws.mark()
-    _created, completed = send(page, "Tell me about the pipes in my old house.")
+    _created, reply_message = send(page, "Tell me about the pipes in my old house.")
     deltas = [f for f in page.ws.received[since[1] :] if f.get("type") == "assistant.delta"]
     assert deltas and "black powder" not in "".join(f["delta"] for f in deltas)  # only checked text streamed
-    assert completed["message"]["content"] == texts.withheld()
+    assert reply_message["content"] == texts.withheld()  # what assistant.completed carried
     reply = page.locator("#thread li[data-role=assistant]").last
     expect(reply).to_contain_text("I stopped that reply")
     expect(reply).not_to_contain_text("Pipes in old houses")  # the streamed start was replaced

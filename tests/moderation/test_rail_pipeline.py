@@ -19,7 +19,7 @@ from django.utils.translation import override
 from conversations import events, responders, services
 from conversations.models import Message
 from conversations.responders import texts
-from conversations.responders.base import Delta, ReplyRequest
+from conversations.responders.base import Delta, EndRequest, ReplyRequest
 from moderation.classifiers import registry
 from moderation.models import Decision, Flag, RailEvent
 from tests.factories import conversation, post
@@ -183,3 +183,46 @@ def active_rail_off(db):
     PolicyVersion.objects.create(
         number=99, settings=PolicySettings(rail_severity=0).to_dict(), status=PolicyVersion.Status.ACTIVE
     )
+
+
+class TurningAndEnding(TurningResponder):
+    """Harmful text, then the model's end_conversation call."""
+
+    def reply(self, request: ReplyRequest) -> Iterator:
+        yield from super().reply(request)
+        yield EndRequest("The user is being difficult.")
+
+
+def test_a_withheld_reply_drops_the_models_end_request(user, settings, rail_hybrid):
+    settings.RESPONDERS = {"ending": "tests.moderation.test_rail_pipeline.TurningAndEnding"}
+    settings.RESPONDER = "ending"
+    responders._instance.cache_clear()
+    try:
+        conv = conversation(user)
+        message = post(user, conv, "Tell me about the pipes in my old house.")
+    finally:
+        responders._instance.cache_clear()
+    assert RailEvent.objects.filter(message__parent=message).exists()
+    assert Decision.objects.get(message=message).model_end_request is None
+
+
+def test_the_control_a_clean_reply_keeps_the_models_end_request(user, settings, rail_hybrid):
+    settings.RESPONDERS = {"clean": "tests.moderation.test_rail_pipeline.CleanAndEnding"}
+    settings.RESPONDER = "clean"
+    responders._instance.cache_clear()
+    try:
+        conv = conversation(user)
+        message = post(user, conv, "Tell me about the pipes in my old house.")
+    finally:
+        responders._instance.cache_clear()
+    assert not RailEvent.objects.exists()
+    assert Decision.objects.get(message=message).model_end_request["code"] == "not_warned"
+
+
+class CleanAndEnding:
+    name = "clean"
+    inline = True
+
+    def reply(self, request: ReplyRequest) -> Iterator:
+        yield Delta(BENIGN_START)
+        yield EndRequest("The user is being difficult.")
