@@ -3,13 +3,14 @@
 `Rail.guard(chunks)` wraps a responder's chunk stream. It reads the reply as it grows and classifies
 it at check points, never per token:
 
-- a check is due once `first_step` (then `step`) new characters have come, at the next sentence
-  end, or after `max_step` new characters wherever the text stands; and once more at the end;
-- each check classifies a *window*, the last `window` characters up to the check point (from a
-  sentence start), not the whole text: the cost of a check is bounded, and a reply's cost grows
-  linearly with its length. Consecutive windows overlap by at least `window - max_step`
-  characters (240 by default), so harm written across the point where one check stopped is read
-  whole by the next one, up to that length;
+- a check is due once `first_step` (then `step`) new characters have come, at the last sentence
+  end before `max_step` new characters, or at `max_step` wherever the text stands (a large chunk
+  is read in several checks); and once more at the end;
+- each check classifies a *window*, the last `window` characters up to the check point (extended
+  back to a sentence start, at most a quarter window more), not the whole text: the cost of a
+  check is bounded, and a reply's cost grows linearly with its length. Consecutive windows
+  overlap by at least `window - max_step` characters (240 by default), so harm written across
+  the point where one check stopped is read whole by the next one, up to that length;
 - text is released to the caller only once a check has passed it (the user never sees what no
   check has read); an `EndRequest` passes after the last check.
 
@@ -18,8 +19,7 @@ content. The classifier was trained on users' requests, so a refusal that names 
 ("I can't help with making a bomb") reads like the request. Sentences that decline (in the nine
 languages: `REFUSAL`) and the project's own fixed sentences (`known_sentences`: refusals,
 warnings, crisis support in every language) are therefore left out of what is classified; the
-rest must reach
-`severity` (a PolicySettings field, default 3: clearly harmful) in a category of
+rest must reach `severity` (a PolicySettings field, default 3: clearly harmful) in a category of
 `RAIL_CATEGORIES` to trip, and with the default backend the lexicon must have seen the category
 too, or the learned judge alone be sure of it (`supported`). The crisis categories are not among
 them: a supportive reply to a person at risk talks about self-harm by design. Abuse is not
@@ -30,7 +30,8 @@ cut) and yields nothing more; `rail.trip` says what fired, where, and holds the 
 (stored for moderators only, hidden until revealed). The caller replaces the reply with a refusal
 in the user's language (moderation.services.turn.answer) and the settle stage records it.
 
-The classifier is `settings.RAIL_CLASSIFIER_BACKEND` (default `hybrid`, local, a few ms a check).
+The classifier is `settings.RAIL_CLASSIFIER_BACKEND` (default `hybrid`, local, 5-12 ms a check
+here: docs/benchmarks.md).
 A check whose classifier fails falls back to the lexicon (`offline`); if that fails too, the text
 passes (logged: the reply is not withheld for a broken classifier).
 """
@@ -191,12 +192,10 @@ class Rail:
                     ends.append(chunk)
                     continue
                 self.text += chunk.text
-                cut = self.due()
-                if cut is None:
-                    continue
-                if self.check(cut):
-                    return
-                yield from self.release()
+                while (cut := self.due()) is not None:
+                    if self.check(cut):
+                        return
+                    yield from self.release()
             if self.enabled and len(self.text) > self.checked:
                 if self.check(len(self.text)):
                     return
@@ -208,15 +207,18 @@ class Rail:
                 close()
 
     def due(self) -> int | None:
-        """Where the next check should read up to, if one is due now."""
+        """Where the next check should read up to, if one is due now: the last sentence end between
+        `least` and `max_step` characters past the last check, else `max_step` past it once the
+        text is that long. Never further, so a large chunk is read in several checks."""
         unchecked = len(self.text) - self.checked
         least = self.first_step if self.checks == 0 else self.step
         if unchecked < least:
             return None
-        ends = [m.end() for m in SENTENCE_END.finditer(self.text, self.checked + least)]
+        most = self.checked + max(self.max_step, least)
+        ends = [m.end() for m in SENTENCE_END.finditer(self.text, self.checked + least, min(len(self.text), most))]
         if ends:
             return ends[-1]
-        return len(self.text) if unchecked >= self.max_step else None
+        return most if len(self.text) >= most else None
 
     def release(self) -> Iterator[Delta]:
         if self.checked > self.released:
@@ -224,11 +226,13 @@ class Rail:
             yield Delta(text)
 
     def window_start(self, end: int) -> int:
+        """The last `window` characters up to `end`, extended back to the sentence start before
+        them (at most a quarter window more): never shorter, so the overlap holds."""
         start = max(0, end - self.window)
         if start == 0:
             return 0
-        boundary = SENTENCE_END.search(self.text, start, min(end, start + self.window // 4))
-        return boundary.end() if boundary else start
+        ends = [m.end() for m in SENTENCE_END.finditer(self.text, max(0, start - self.window // 4), start)]
+        return ends[-1] if ends else start
 
     def check(self, end: int) -> bool:
         """Classify the window ending at `end`; True (and `trip` set) when it trips."""

@@ -274,7 +274,15 @@ def test_checks_are_few_and_bounded_for_a_long_reply_streamed_token_by_token(set
     assert run(rail, text, size=1) == text
     assert rail.checks == len(SpyClassifier.seen)
     assert len(text) / rail.max_step <= rail.checks <= len(text) / rail.step + 2  # never per token
-    assert max(len(seen) for seen in SpyClassifier.seen) <= rail.window  # a window, not the whole text
+    assert max(len(seen) for seen in SpyClassifier.seen) <= rail.window * 5 // 4  # a window, not the whole text
+
+
+def test_a_reply_that_comes_in_one_large_chunk_is_read_in_several_checks(fake):
+    text = BENIGN_SENTENCE * 20 + "Here it is [sev:4:cbrn] in the middle. " + BENIGN_SENTENCE * 40
+    rail = Rail(severity=3)
+    shown = run(rail, text, size=len(text))  # one chunk, as an instant responder may yield it
+    assert rail.trip is not None and rail.trip.checks >= len(BENIGN_SENTENCE * 20) // rail.max_step
+    assert "[sev:4:cbrn]" not in shown and shown == text[: rail.trip.shown]
 
 
 def harm_across_a_check_point(rail: Rail) -> tuple[str, int]:
