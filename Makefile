@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve worker test test-fast lint format bench bench-quick soak screenshot messages clean train eval
+.PHONY: help run serve worker test test-fast lint format bench bench-rail bench-quick soak screenshot messages clean train eval
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,8 +63,12 @@ format: $(VENV)/.installed-dev ## ruff format
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(VENV)/.installed-dev ## Benchmarks on the distributed stack; writes docs/benchmarks.md
+bench: $(VENV)/.installed-dev ## Benchmarks on the distributed stack, then the output rail's cost; writes docs/benchmarks.md
 	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m bench.rail_cost --write
+
+bench-rail: $(VENV)/.installed-dev ## The output rail's CPU per reply, with and without it (about a minute); writes docs/benchmarks.md
+	$(PY) -m bench.rail_cost --write
 
 bench-quick: $(VENV)/.installed-dev ## A shorter bench (about 2 minutes); writes docs/benchmarks.md
 	$(PY) -m bench.run --quick $(BENCH_ARGS)

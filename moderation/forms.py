@@ -300,6 +300,7 @@ POLICY_LABELS = {
     "confirm_user_end": "Ask users to confirm before ending at their request",
     "honour_model_end": "Let the assistant end a warned chat",
     "crisis_resources": "Crisis resources",
+    "rail_severity": "Severity that stops the assistant's reply",
     "note": "Note",
 }
 _SETTING_NAME = re.compile(r"\b(" + "|".join(name for name in POLICY_LABELS if "_" in name) + r")\b")
@@ -340,6 +341,9 @@ class PolicyDraftForm(forms.Form):
     crisis_resources = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 12, "class": "mono", "spellcheck": "false"}),
         help_text='A JSON list of {"name", "contact", "url", "region"}.',
+    )
+    rail_severity = forms.IntegerField(
+        help_text="The output rail withholds a reply whose own text reaches this severity (0: off)."
     )
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -57,6 +57,35 @@ class Decision(models.Model):
         return f"{self.action} ({self.reason})"
 
 
+class RailEvent(models.Model):
+    """The output rail stopped an assistant reply (moderation.rails): one per reply. The reply
+    stored and shown is the refusal; what the assistant had written up to the trip is kept in
+    `withheld` for moderators only (hidden on the console until revealed, each reveal audited).
+    Never a strike: the user did not write it."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="rail_event")
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    category = models.CharField(max_length=32, choices=CATEGORY_CHOICES)
+    severity = models.PositiveSmallIntegerField()
+    threshold = models.PositiveSmallIntegerField()  # the policy's rail_severity then
+    scores = models.JSONField(default=dict)
+    signals = models.JSONField(default=list)
+    backend = models.CharField(max_length=32)
+    backend_version = models.CharField(max_length=64, blank=True)
+    offset = models.PositiveIntegerField()  # characters of the reply read when it tripped
+    window_start = models.PositiveIntegerField(default=0)  # where the tripping window began
+    shown_chars = models.PositiveIntegerField(default=0)  # released to the user's screen before the trip
+    checks = models.PositiveSmallIntegerField(default=0)
+    withheld = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(severity__lte=4), name="rail_event_severity_range")]
+
+    def __str__(self) -> str:
+        return f"rail: {self.category}/{self.severity}"
+
+
 class PolicyVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft"
@@ -201,6 +230,7 @@ class Flag(models.Model):
     class Kind(models.TextChoices):
         CRISIS = "crisis", "Crisis escalation"
         REPEAT_ENDINGS = "repeat_endings", "Repeated endings"
+        RAIL = "rail", "Reply withheld by the output rail"
 
     class Status(models.TextChoices):
         OPEN = "open"

@@ -135,6 +135,9 @@ class PolicySettings:
     confirm_user_end: bool = True
     honour_model_end: bool = True
     crisis_resources: tuple[dict, ...] = DEFAULT_CRISIS_RESOURCES
+    # The output rail (moderation.rails): a reply stops and is withheld when what the assistant
+    # writes reaches this severity in a non-crisis category; 0 turns the rail off.
+    rail_severity: int = 3
 
     def __post_init__(self) -> None:
         errors = _settings_errors(self)
@@ -187,6 +190,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "end_at": (2, MAX_STRIKE_STEP),  # one message never ends a chat
     "decay_after": (1, 100),
     "decay_by": (1, MAX_STRIKE_STEP),  # 0 would let a user who backed off be ended later
+    "rail_severity": (0, MAX_SEVERITY),  # 0: the output rail is off
 }
 _BOOLS = ("confirm_user_end", "honour_model_end")
 

@@ -296,6 +296,30 @@ def crisis_footer(resources: Iterable[Any] = ()) -> str:
     return _("I'm still here for you. If things feel like too much, you can reach someone right now:")
 
 
+def withheld(request: ReplyRequest | None = None, /) -> str:
+    """Replaces a reply that the output rail stopped (moderation.rails): the assistant began to
+    write something it must not give. Says so plainly; blames nobody."""
+    return _(
+        "I stopped that reply: it was starting to include something I can't help with, so I've "
+        "removed it. If there's something else on your mind, I'm glad to help with it."
+    )
+
+
+def withheld_for(request: ReplyRequest) -> str:
+    """`withheld`, in `request.language` when set, with the crisis footer in crisis mode."""
+    if request.language:
+        with override(request.language):
+            return _withheld_text(request)
+    return _withheld_text(request)
+
+
+def _withheld_text(request: ReplyRequest) -> str:
+    text = withheld(request)
+    if request.crisis_mode:
+        text = f"{text}\n\n{crisis_footer(request.resources)}"
+    return text
+
+
 def unavailable() -> str:
     return _(
         "Sorry, I couldn't write a reply just now: the assistant is temporarily unavailable. "

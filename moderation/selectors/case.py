@@ -1,5 +1,5 @@
 """The case page and the conversation page: the whole tree with classifications, decisions,
-reports, reviews, flags and claims, in a fixed number of queries."""
+output-rail events, reports, reviews, flags and claims, in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from conversations import closure
 from conversations.exceptions import NotFound
 from conversations.models import Ending, Message
-from moderation.models import AuditEvent, CaseClaim, Classification, Decision, Feedback, Flag, Review
+from moderation.models import AuditEvent, CaseClaim, Classification, Decision, Feedback, Flag, RailEvent, Review
 from moderation.selectors.common import VERDICTS
 
 HIDE_SEVERITY = 2  # user text at or above this severity is hidden until a moderator reveals it
@@ -31,6 +31,8 @@ class TreeRow:
     hidden_label: str = ""  # "category/severity" when the text is hidden from this viewer
     revealed: bool = False
     closed: bool = False  # a user message an ending that holds closed before it was answered
+    rail: RailEvent | None = None  # the output rail withheld this reply
+    rail_revealed: bool = False  # this viewer revealed the withheld text
 
     @property
     def depth_class(self) -> str:
@@ -56,14 +58,14 @@ def case_detail(*, ending_id, viewer) -> CaseView:
     if ending is None:
         raise NotFound()
     conversation_id = ending.conversation_id
-    messages, classifications, decisions, endings, revealed = _tree_data(conversation_id, viewer)
+    messages, classifications, decisions, rails, endings, revealed = _tree_data(conversation_id, viewer)
     feedback = list(Feedback.objects.filter(ending=ending).select_related("user").order_by("created_at"))
     reviews = list(Review.objects.filter(ending=ending).select_related("moderator").order_by("created_at", "id"))
     flags = list(
         Flag.objects.filter(conversation_id=conversation_id).select_related("resolved_by").order_by("-created_at")
     )
     claim = CaseClaim.objects.select_related("moderator").filter(ending=ending, expires_at__gt=timezone.now()).first()
-    rows = _tree_rows(messages, ending, endings, classifications, decisions, revealed)
+    rows = _tree_rows(messages, ending, endings, classifications, decisions, revealed, rails)
     verdict = next((r.verdict for r in reversed(reviews) if r.verdict in VERDICTS), None)
     return CaseView(
         ending=ending,
@@ -79,19 +81,32 @@ def case_detail(*, ending_id, viewer) -> CaseView:
 
 
 def _tree_data(conversation_id, viewer) -> tuple:
-    """Messages, classifications, decisions, endings and this viewer's reveals: five queries."""
-    messages = list(Message.objects.filter(conversation_id=conversation_id).order_by("created_at", "id"))
+    """Messages (with their rail events, joined), classifications, decisions, endings and this
+    viewer's reveals: five queries."""
+    messages = list(
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("rail_event")
+        .order_by("created_at", "id")
+    )
     classifications = defaultdict(list)
     for row in Classification.objects.filter(message__conversation_id=conversation_id).order_by("backend"):
         classifications[row.message_id].append(row)
     decisions = {d.message_id: d for d in Decision.objects.filter(message__conversation_id=conversation_id)}
+    rails = {m.id: m.rail_event for m in messages if _rail_event(m) is not None}
     endings = list(Ending.objects.filter(conversation_id=conversation_id).order_by("created_at"))
     revealed = set(
         AuditEvent.objects.filter(
             actor_id=viewer.pk, action="content.reveal", data__conversation_id=str(conversation_id)
         ).values_list("target_id", flat=True)
     )
-    return messages, classifications, decisions, endings, revealed
+    return messages, classifications, decisions, rails, endings, revealed
+
+
+def _rail_event(message: Message) -> RailEvent | None:
+    try:
+        return message.rail_event
+    except RailEvent.DoesNotExist:
+        return None
 
 
 @dataclass
@@ -109,12 +124,12 @@ def conversation_detail(*, conversation_id, viewer, anchor_id: str = "") -> Conv
     conversation = Conversation.objects.select_related("owner").filter(id=conversation_id).first()
     if conversation is None:
         raise NotFound()
-    messages, classifications, decisions, endings, revealed = _tree_data(conversation_id, viewer)
-    rows = _tree_rows(messages, None, endings, classifications, decisions, revealed)
+    messages, classifications, decisions, rails, endings, revealed = _tree_data(conversation_id, viewer)
+    rows = _tree_rows(messages, None, endings, classifications, decisions, revealed, rails)
     return ConversationView(conversation=conversation, rows=rows, endings=endings, anchor_id=anchor_id)
 
 
-def _tree_rows(messages, case_ending, endings, classifications, decisions, revealed) -> list[TreeRow]:
+def _tree_rows(messages, case_ending, endings, classifications, decisions, revealed, rails=None) -> list[TreeRow]:
     """Depth-first rows of the tree. A linear run stays at one depth; the alternatives at a fork
     (edits) are indented one step, so branches stand out without a staircase."""
     by_id = {m.id: m for m in messages}
@@ -129,6 +144,7 @@ def _tree_rows(messages, case_ending, endings, classifications, decisions, revea
     ending_by_notice = {e.notice_id: e for e in endings}
     holding = [e.ended_turn_id for e in endings if e.reopened_at is None]
     closed = closure.closed_in_tree({m.id: m.parent_id for m in messages}, holding) - set(holding)
+    rails = rails or {}
     rows: list[TreeRow] = []
     roots = children[None]
     stack = [(m, 1 if len(roots) > 1 else 0, len(roots) > 1) for m in reversed(roots)]
@@ -156,6 +172,8 @@ def _tree_rows(messages, case_ending, endings, classifications, decisions, revea
                 hidden_label=hidden_label,
                 revealed=is_revealed and severity >= HIDE_SEVERITY,
                 closed=message.role == Message.Role.USER and message.id in closed,
+                rail=rails.get(message.id),
+                rail_revealed=message.id in rails and is_revealed,
             )
         )
         kids = children.get(message.id, [])

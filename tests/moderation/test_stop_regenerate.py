@@ -13,7 +13,7 @@ from conversations import events, services
 from conversations.exceptions import Invalid, Locked, NotFound, RateLimited
 from conversations.models import Conversation, Message
 from conversations.responders.base import Delta
-from moderation import tasks
+from moderation import rails, tasks
 from moderation.models import Classification, Decision
 from moderation.services.turn import answer
 from tests.factories import conversation, post
@@ -86,16 +86,26 @@ def stopping_responder(settings, monkeypatch, user):
 # --- stop -----------------------------------------------------------------------------------------
 
 
-def test_a_stopped_stream_keeps_the_partial_text_as_a_stopped_reply(user, stopping_responder, sent_events):
+@pytest.mark.parametrize("rail_on", [False, True], ids=["rail off", "rail on"])
+def test_a_stopped_stream_keeps_the_partial_text_as_a_stopped_reply(
+    user, stopping_responder, sent_events, monkeypatch, rail_on
+):
+    if not rail_on:
+        monkeypatch.setattr(rails.Rail, "for_policy", classmethod(lambda cls, s: cls(severity=4, enabled=False)))
     conv = conversation(user)
     message = post(user, conv, CALM)
     [reply] = replies_of(message)
     assert reply.status == Message.Status.STOPPED
-    assert reply.content == "w0 w1 w2 "  # the words streamed before the stop, none after
+    if rail_on:
+        # The output rail holds text back until it has checked it: the stop came before the
+        # first check, so the user saw nothing and the reply keeps nothing (never unchecked text).
+        assert reply.content == ""
+    else:
+        assert reply.content == "w0 w1 w2 "  # the words streamed before the stop, none after
     assert reply.action == "answer"
     assert stopping_responder.closed, "the responder's stream was closed"
     deltas = [p["delta"] for kind, p in sent_events if kind == "assistant.delta"]
-    assert "".join(deltas) == "w0 w1 w2 "
+    assert "".join(deltas) == reply.content  # what the user saw is what is kept
     completed = [p for kind, p in sent_events if kind == "assistant.completed"]
     assert [c["message"]["status"] for c in completed] == ["stopped"]
     assert completed[0]["message"]["content"] == reply.content

@@ -24,7 +24,7 @@ from conversations.responders.base import (
     ResponderUnavailable,
     Turn,
 )
-from moderation import policy, taxonomy
+from moderation import policy, rails, taxonomy
 from moderation.models import Decision
 from moderation.services.turn import load
 
@@ -42,6 +42,7 @@ class Answer:
     end_request: EndRequest | None = None  # the model asked to end the chat (the settle stage judges it)
     failed: bool = False  # the responder was unavailable: `text` says so
     stopped: bool = False  # the user stopped the stream: `text` is what was streamed until then
+    rail: rails.Trip | None = None  # the output rail stopped the reply: `text` is the refusal
 
 
 def reply_request(turn: load.Turn, decision: Decision, settings_: policy.PolicySettings) -> ReplyRequest:
@@ -78,12 +79,13 @@ def answer_whole(turn: load.Turn, decision: Decision, responder, settings_) -> A
     """The whole reply of an instant responder."""
     request = reply_request(turn, decision, settings_)
     parts, end_request = [], None
-    for chunk in responder.reply(request):
+    rail = rails.Rail.for_policy(settings_)
+    for chunk in rail.guard(responder.reply(request)):
         if isinstance(chunk, Delta):
             parts.append(chunk.text)
         elif isinstance(chunk, EndRequest):
             end_request = chunk
-    return Answer("".join(parts), [r.as_dict() for r in request.resources], end_request)
+    return railed(rail, request, Answer("".join(parts), [r.as_dict() for r in request.resources], end_request))
 
 
 def answer_streamed(turn: load.Turn, decision: Decision, responder, slot: Message, settings_) -> Answer:
@@ -95,7 +97,8 @@ def answer_streamed(turn: load.Turn, decision: Decision, responder, slot: Messag
     resources = [r.as_dict() for r in request.resources]
     parts: list[str] = []
     pending, end_request, flushed_at, stopped = "", None, None, False
-    chunks = responder.reply(request)
+    rail = rails.Rail.for_policy(settings_)
+    chunks = rail.guard(responder.reply(request))  # only text the rail has checked comes out
     try:
         for chunk in chunks:
             if isinstance(chunk, EndRequest):
@@ -115,8 +118,19 @@ def answer_streamed(turn: load.Turn, decision: Decision, responder, slot: Messag
         log.warning("responder unavailable for message %s", turn.message.id)
         return Answer(texts.unavailable(), resources, failed=True)
     finally:
-        getattr(chunks, "close", lambda: None)()  # a stopped stream: the responder closes its request
+        getattr(chunks, "close", lambda: None)()  # a stopped stream: the guard closes the responder's request
     text = "".join(parts)
     if stopped:  # the reply is what the user saw: the text not yet sent is dropped
         return Answer(text[: len(text) - len(pending)], resources, stopped=True)
-    return Answer(text, resources, end_request)
+    return railed(rail, request, Answer(text, resources, end_request))
+
+
+def railed(rail: rails.Rail, request: ReplyRequest, answer: Answer) -> Answer:
+    """The answer, or the refusal that replaces it when the output rail stopped the reply (its
+    text, partial or whole, is never stored as the reply nor left on the user's screen: the
+    completed event carries the refusal; a model's end request in it is dropped)."""
+    if rail.trip is None:
+        return answer
+    trip = rail.trip
+    log.info("output rail withheld a reply (%s/%s at %d chars)", trip.category, trip.severity, trip.offset)
+    return Answer(texts.withheld_for(request), answer.resources, rail=rail.trip)

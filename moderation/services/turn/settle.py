@@ -10,6 +10,8 @@
   reply.
 - `judge_model_end()`: the language model's end request, honoured only when the policy's
   preconditions hold; either way it is recorded on the decision.
+- `store_rail()`: the output rail withheld the reply (moderation.rails): a RailEvent and a
+  moderators' flag land in the reply's transaction. Never a strike (the user did not write it).
 
 A unique constraint that fires (another run stored this turn's rows first) raises IntegrityError
 and rolls back everything of ours but our own classification, which is kept (one per backend:
@@ -24,7 +26,7 @@ from conversations import services as conversation_services
 from conversations import sql
 from conversations.models import Conversation, Message
 from moderation import policy
-from moderation.models import Classification, Decision, Flag
+from moderation.models import Classification, Decision, Flag, RailEvent
 from moderation.services import endings
 from moderation.services.turn.answer import Answer
 from moderation.services.turn.decide import newly_in_crisis
@@ -48,7 +50,10 @@ def settle_whole(
         content=answer.text,
         action=decision.action,
         resources=answer.resources,
-        on_stored=lambda reply: store_moderation(turn, classification, decision),  # same transaction
+        on_stored=lambda reply: (  # same transaction
+            store_moderation(turn, classification, decision),
+            store_rail(turn, decision, reply, answer, settings_, streamed=False),
+        ),
     )
     if reply is not None and answer.end_request is not None:
         judge_model_end(decision, reply, answer.end_request, settings_)
@@ -68,14 +73,17 @@ def settle_ending(turn: Turn, classification: Classification | None, decision: D
 def settle_streamed(turn: Turn, decision: Decision, slot: Message, answer: Answer, settings_) -> Message | None:
     """Finish the streamed reply in `slot` (None when it was finished meanwhile), then judge the
     model's end request."""
-    reply = conversation_services.assistant_reply_finish(
-        message_id=slot.id,
-        content=answer.text,
-        action=decision.action,
-        resources=answer.resources,
-        failed=answer.failed,
-        stopped=answer.stopped,
-    )
+    with transaction.atomic():
+        reply = conversation_services.assistant_reply_finish(
+            message_id=slot.id,
+            content=answer.text,
+            action=decision.action,
+            resources=answer.resources,
+            failed=answer.failed,
+            stopped=answer.stopped,
+        )
+        if reply is not None:
+            store_rail(turn, decision, reply, answer, settings_, streamed=True)
     if reply is not None and answer.end_request is not None:
         judge_model_end(decision, reply, answer.end_request, settings_)
     return reply
@@ -93,6 +101,43 @@ def store_moderation(turn: Turn, classification: Classification | None, decision
     sql.insert(decision)
     if newly_in_crisis(turn, decision):
         _flag_crisis(turn, decision)
+
+
+def store_rail(turn: Turn, decision: Decision, reply: Message, answer: Answer, settings_, *, streamed: bool) -> None:
+    """When the output rail withheld `reply`: its RailEvent and an open `rail` flag for
+    moderators (one per reply: the database says so). Runs inside the reply's transaction.
+    `streamed`: checked text went to the user's screen before the trip (an instant reply shows
+    nothing before it is whole)."""
+    trip = answer.rail
+    if trip is None:
+        return
+    sql.insert(
+        RailEvent(
+            message_id=reply.id,
+            decision_id=decision.pk,
+            category=trip.category,
+            severity=trip.severity,
+            threshold=getattr(settings_, "rail_severity", 0),
+            scores=trip.scores,
+            signals=list(trip.signals),
+            backend=trip.backend[:32],
+            backend_version=trip.version[:64],
+            offset=trip.offset,
+            window_start=trip.window_start,
+            shown_chars=trip.shown if streamed else 0,
+            checks=min(trip.checks, 32767),
+            withheld=trip.withheld,
+        )
+    )
+    owner_id = Conversation.objects.only("owner_id").get(id=turn.message.conversation_id).owner_id
+    Flag.objects.create(
+        kind=Flag.Kind.RAIL,
+        priority=2,
+        user_id=owner_id,
+        conversation_id=turn.message.conversation_id,
+        message_id=reply.id,
+        detail={"category": trip.category, "severity": trip.severity, "reason": "output_rail"},
+    )
 
 
 def keep_classification(classification: Classification) -> None:
