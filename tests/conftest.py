@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEST_REDIS_URL = os.environ.get("CHATSITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -70,7 +71,11 @@ def _isolated_settings(settings):
     from django.core.cache import cache
 
     cache.clear()
+    # A test's request or service may activate the user's language in this thread (the locale
+    # middleware, a worker writing a reply): none leaks into the next test.
+    translation.deactivate()
     yield
+    translation.deactivate()
 
 
 @pytest.fixture
