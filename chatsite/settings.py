@@ -274,6 +274,10 @@ CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
 CHAT_RATE_LIMIT = env_rate("CHAT_RATE_LIMIT", "30/60")
 CHAT_SYNC_RATE_LIMIT = env_rate("CHAT_SYNC_RATE_LIMIT", "60/60")
 CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20)
+# A page that awaits a reply and has heard nothing on its open socket for this long asks for the
+# conversation's state (`sync`): realtime delivery is best effort (an event published while a server
+# re-subscribes after a Redis restart is lost to the sockets it serves). 0: never.
+CHAT_OVERDUE_SYNC_SECONDS = env_float("CHAT_OVERDUE_SYNC_SECONDS", 15.0)
 SIGNUP_RATE_LIMIT = env_rate("SIGNUP_RATE_LIMIT", "20/3600")
 # A deleted conversation stays visible to moderators this many days, then is purged (services).
 CHAT_DELETED_RETENTION_DAYS = env_int("CHAT_DELETED_RETENTION_DAYS", 30)

@@ -168,6 +168,7 @@ def _page_context(request: HttpRequest, conversation) -> dict:
             "language": translation.get_language(),
             "regions": regions.hints(request.headers.get("Accept-Language", ""), translation.get_language()),
             "confirm_answers": texts.confirm_end_answers(),
+            "overdue_sync_ms": int(settings.CHAT_OVERDUE_SYNC_SECONDS * 1000),
         },
     }
 

@@ -50,6 +50,8 @@ const outbox = new Map(JSON.parse(sessionStorage.getItem(outboxKey) || "[]"));
 const rendered = new Map(); // key of a rendered node -> node (unchanged messages keep their node)
 let socket = null;
 let retryDelay = 500;
+let awaitingReply = false; // the page shows a pending message or a user turn without its reply
+let heardAt = Date.now(); // the last frame from the server (or the last sync sent)
 let stopped = false;
 let editing = null; // id of the user message being edited
 const stopping = new Set(); // ids of streaming replies the user asked to stop
@@ -406,7 +408,7 @@ function render() {
       pending += 1;
     }
   }
-  const awaitingReply = pending > 0 || (leaf && leaf.role === "user" && !editing);
+  awaitingReply = pending > 0 || Boolean(leaf && leaf.role === "user" && !editing);
   if (awaitingReply) wanted.push(typingNode());
   rendered.clear();
   wanted.forEach(([key, node], index) => {
@@ -568,6 +570,7 @@ function connect() {
     for (const clientId of outbox.keys()) transmit(clientId);
   });
   socket.addEventListener("message", (event) => {
+    heardAt = Date.now();
     let data;
     try {
       data = JSON.parse(event.data);
@@ -600,6 +603,18 @@ function connect() {
     retryDelay = Math.min(retryDelay * 2, 10000);
     setTimeout(connect, delay);
   });
+}
+
+// Realtime delivery is best effort: an event can be lost while the socket stays open (a server
+// re-subscribing after a Redis restart). A reply that is overdue, with nothing heard meanwhile,
+// is fetched with `sync` (docs/protocol.md), at most once per period.
+if (settings.overdue_sync_ms > 0) {
+  setInterval(() => {
+    if (!awaitingReply || stopped || !socket || socket.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - heardAt < settings.overdue_sync_ms) return;
+    heardAt = Date.now();
+    socket.send(JSON.stringify({ type: "sync" }));
+  }, Math.min(settings.overdue_sync_ms, 5000));
 }
 
 // --- Rename and delete ----------------------------------------------------------------------
