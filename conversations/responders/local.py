@@ -251,7 +251,8 @@ class LocalModelResponder:
                     )
                 except (OSError, ValueError, RuntimeError) as exc:
                     raise ResponderUnavailable(f"the local model failed to load: {type(exc).__name__}") from exc
-                log.info("local model %s loaded in %.2f s (%d threads)", MODEL_NAME, time.monotonic() - started, threads)
+                seconds = time.monotonic() - started
+                log.info("local model %s loaded in %.2f s (%d threads)", MODEL_NAME, seconds, threads)
             return self._model
 
     def reply(self, request: ReplyRequest) -> Iterator[Chunk]:

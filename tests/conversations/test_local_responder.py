@@ -20,11 +20,19 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from conversations.models import Message
 from conversations import responders
+from conversations.models import Message
 from conversations.responders import get_responder, local, texts
-from conversations.responders.base import ACTIONS, CrisisResource, Delta, EndRequest, ReplyRequest, Turn, collect
-from conversations.responders.base import ResponderUnavailable
+from conversations.responders.base import (
+    ACTIONS,
+    CrisisResource,
+    Delta,
+    EndRequest,
+    ReplyRequest,
+    ResponderUnavailable,
+    Turn,
+    collect,
+)
 from tests.factories import conversation, post
 
 RESOURCES = (CrisisResource(name="Test Lifeline", contact="Call 000 111", url="", region="Testland"),)
