@@ -255,11 +255,11 @@ RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline"
 # (conversations/responders/local.py). One generation at a time per process; a request waits for
 # the model up to LOCAL_MODEL_WAIT_SECONDS, a generation stops at LOCAL_MODEL_DEADLINE (both as
 # the `unavailable` reply); the model sees the last LOCAL_MODEL_MAX_TURNS turns within
-# LOCAL_MODEL_HISTORY_CHARS characters. LOCAL_MODEL_THREADS 0: every core, at most 4.
+# LOCAL_MODEL_HISTORY_CHARS characters. LOCAL_MODEL_THREADS 0: half the cores (more threads stall on a busy machine).
 LOCAL_MODEL_PATH = env_str("LOCAL_MODEL_PATH")
 LOCAL_MODEL_MAX_TOKENS = env_int("LOCAL_MODEL_MAX_TOKENS", 300)
 LOCAL_MODEL_MAX_TURNS = env_int("LOCAL_MODEL_MAX_TURNS", 6)
-LOCAL_MODEL_HISTORY_CHARS = env_int("LOCAL_MODEL_HISTORY_CHARS", 3000)
+LOCAL_MODEL_HISTORY_CHARS = env_int("LOCAL_MODEL_HISTORY_CHARS", 2000)
 LOCAL_MODEL_WAIT_SECONDS = env_float("LOCAL_MODEL_WAIT_SECONDS", 20.0)
 LOCAL_MODEL_DEADLINE = env_float("LOCAL_MODEL_DEADLINE", 30.0)
 LOCAL_MODEL_THREADS = env_int("LOCAL_MODEL_THREADS", 0)

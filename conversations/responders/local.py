@@ -21,12 +21,13 @@ never sees a turn that was refused:
   warning, crisis support, an end confirmation) is dropped with the user turn it answered, so a
   refused request never reaches the model; then only the last LOCAL_MODEL_MAX_TURNS turns within
   LOCAL_MODEL_HISTORY_CHARS characters are kept (the latest user turn always, cut to the budget).
-  Time to first token grows with the prompt (1-4 s past 200-600 tokens on 2 cores).
+  Time to first token grows with the prompt (about 6 s for 590 tokens here; docs/benchmarks.md).
 - It never asks to end the chat (no tool).
 
-Concurrency: the model is loaded once per process, lazily, on the first reply (under a lock; about
-0.2 s and 200 MB). One generation runs at a time per process (llama.cpp's context is not shared
-between threads, and 2 cores give one generation all they have): a second request waits for the
+Concurrency: the model is loaded once per process, lazily, on the first reply (under a lock;
+0.3-0.6 s and about 180 MB here). One generation runs at a time per process (llama.cpp's context
+is not shared between threads, and its threads stall each other on a busy machine, so it runs on
+half the cores, `default_threads()`): a second request waits for the
 model up to LOCAL_MODEL_WAIT_SECONDS, then raises `ResponderUnavailable`, which the turn pipeline
 turns into the usual "the assistant is unavailable, try again" reply. A generation that runs past
 LOCAL_MODEL_DEADLINE seconds is stopped and also raises `ResponderUnavailable` (the wait plus the
@@ -93,10 +94,10 @@ CRISIS_NOTE = " The user may be going through a hard time: be kind and supportiv
 DEFAULTS: dict[str, Any] = {
     "max_tokens": 300,
     "max_turns": 6,
-    "history_chars": 3000,
+    "history_chars": 2000,  # about 500 tokens of English: a few seconds to first token
     "wait_seconds": 20.0,
     "deadline": 30.0,
-    "threads": 0,  # 0: every core (at most 4)
+    "threads": 0,  # 0: default_threads()
     "context_tokens": 2048,
     "temperature": 0.2,
 }
@@ -110,6 +111,13 @@ def _setting(name: str, default: Any) -> Any:
     except ImproperlyConfigured:  # settings not configured (a bare script): the default
         return default
     return default if value in (None, "") else value
+
+
+def default_threads() -> int:
+    """Half the cores (at least 1, at most 4). llama.cpp's threads wait for each other at every
+    step, so one that the OS deschedules stalls all: on the 2-core machine here, busy with other
+    work, 2 threads streamed 8-9 tokens/s and 1 thread 97-123 (docs/benchmarks.md)."""
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
 def missing_packages() -> list[str]:
@@ -240,13 +248,14 @@ class LocalModelResponder:
         with self._load_lock:
             if self._model is None:
                 llama_cpp = importlib.import_module(RUNTIME_PACKAGE)
-                threads = int(self._option("threads")) or min(os.cpu_count() or 1, 4)
+                threads = int(self._option("threads")) or default_threads()
                 started = time.monotonic()
                 try:
                     self._model = llama_cpp.Llama(
                         model_path=str(self.model_path),
                         n_ctx=int(self._option("context_tokens")),
                         n_threads=threads,
+                        n_threads_batch=threads,  # the prompt too (llama-cpp-python's default: every core)
                         verbose=False,
                     )
                 except (OSError, ValueError, RuntimeError) as exc:

@@ -46,9 +46,10 @@ class FakeLlama:
     loads = 0
     gate: threading.Event | None = None  # when set, each generation waits on it after its first token
 
-    def __init__(self, *, model_path, n_ctx, n_threads, verbose):
+    def __init__(self, *, model_path, n_ctx, n_threads, n_threads_batch, verbose):
         type(self).loads += 1
         self.model_path, self.n_ctx, self.n_threads = model_path, n_ctx, n_threads
+        self.n_threads_batch = n_threads_batch
         self.prompts: list[list[dict]] = []
         self.log: list[str] = []
         self.active = 0
@@ -244,7 +245,7 @@ def test_the_model_is_loaded_once_and_lazily(fake_llama):
     ask(responder)
     assert fake_llama.loads == 1
     instance = model_of(fake_llama)
-    assert instance.model_path.endswith(".gguf") and instance.n_threads == 2
+    assert instance.model_path.endswith(".gguf") and instance.n_threads == instance.n_threads_batch == 2
 
 
 def test_concurrent_first_replies_load_the_model_once(fake_llama):
