@@ -41,6 +41,7 @@ LOCAL_MODEL_CONTEXT_TOKENS, LOCAL_MODEL_TEMPERATURE.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import logging
@@ -260,6 +261,11 @@ class LocalModelResponder:
                     )
                 except (OSError, ValueError, RuntimeError) as exc:
                     raise ResponderUnavailable(f"the local model failed to load: {type(exc).__name__}") from exc
+                # Freed before the interpreter tears down the modules its finaliser needs (else
+                # llama-cpp-python prints a TypeError traceback at every shutdown).
+                close = getattr(self._model, "close", None)
+                if close is not None:
+                    atexit.register(close)
                 seconds = time.monotonic() - started
                 log.info("local model %s loaded in %.2f s (%d threads)", MODEL_NAME, seconds, threads)
             return self._model
