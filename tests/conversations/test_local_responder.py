@@ -19,6 +19,7 @@ import pytest
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django.utils import translation
 
 from conversations import responders
 from conversations.models import Message
@@ -156,8 +157,6 @@ def test_other_actions_get_the_fixed_translated_texts_and_never_reach_the_model(
 
 def test_a_failed_safety_check_gets_a_fixed_text_and_the_model_is_not_asked(fake_llama):
     text = collect(ask(local.LocalModelResponder(), "hi", cautious=True, language="es")).text
-    from django.utils import translation
-
     with translation.override("es"):
         assert text == texts.local_cautious_answer()
     assert text != texts.local_cautious_answer()  # (in English here) it was translated
@@ -394,7 +393,8 @@ def test_the_chat_page_says_plainly_that_a_small_local_model_answers(settings, d
     for path in ("/chat/", f"/chat/{conv.id}/"):
         page = client.get(path).content.decode()
         assert 'data-testid="model-note"' in page and "small local model" in page
-    page = client.get(f"/chat/{conv.id}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    with translation.override("en"):  # the request activates German in this thread: undone on exit
+        page = client.get(f"/chat/{conv.id}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert 'data-testid="model-note"' in page and "small local model" not in page  # translated
 
 
