@@ -72,6 +72,17 @@ def _isolated_settings(settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request through the test client activates its language in the thread (LocaleMiddleware)
+    and nothing undoes it, so a German request leaked German into the tests after it: each test
+    ends back in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="alice", password="pw-alice-123")
