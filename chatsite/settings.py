@@ -254,6 +254,20 @@ HYBRID_CRISIS_VETO = env_float("HYBRID_CRISIS_VETO", 0.05)
 # Where train_classifier and make eval read the project's corpus (corpus/LABEL_GUIDE.md).
 CLASSIFIER_CORPUS_DIR = env_str("CLASSIFIER_CORPUS_DIR", str(BASE_DIR / "corpus"))
 RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline")
+# RESPONDER=local (opt-in, requirements-local-model.txt): a small model on this server's CPU
+# (conversations/responders/local.py). One generation at a time per process; a request waits for
+# the model up to LOCAL_MODEL_WAIT_SECONDS, a generation stops at LOCAL_MODEL_DEADLINE (both as
+# the `unavailable` reply); the model sees the last LOCAL_MODEL_MAX_TURNS turns within
+# LOCAL_MODEL_HISTORY_CHARS characters. LOCAL_MODEL_THREADS 0: half the cores (more threads stall on a busy machine).
+LOCAL_MODEL_PATH = env_str("LOCAL_MODEL_PATH")
+LOCAL_MODEL_MAX_TOKENS = env_int("LOCAL_MODEL_MAX_TOKENS", 300)
+LOCAL_MODEL_MAX_TURNS = env_int("LOCAL_MODEL_MAX_TURNS", 6)
+LOCAL_MODEL_HISTORY_CHARS = env_int("LOCAL_MODEL_HISTORY_CHARS", 2000)
+LOCAL_MODEL_WAIT_SECONDS = env_float("LOCAL_MODEL_WAIT_SECONDS", 20.0)
+LOCAL_MODEL_DEADLINE = env_float("LOCAL_MODEL_DEADLINE", 30.0)
+LOCAL_MODEL_THREADS = env_int("LOCAL_MODEL_THREADS", 0)
+LOCAL_MODEL_CONTEXT_TOKENS = env_int("LOCAL_MODEL_CONTEXT_TOKENS", 2048)
+LOCAL_MODEL_TEMPERATURE = env_float("LOCAL_MODEL_TEMPERATURE", 0.2)
 DEFAULT_CLASSIFIER_BACKEND = "hybrid"  # what the embedded default and an unset variable use
 CLASSIFIER_BACKEND = env_str("CLASSIFIER_BACKEND", DEFAULT_CLASSIFIER_BACKEND)
 CLASSIFIER_TIMEOUT = env_float("CLASSIFIER_TIMEOUT", 10.0)

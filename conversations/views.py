@@ -163,6 +163,7 @@ def _page_context(request: HttpRequest, conversation) -> dict:
         "state": selectors.conversation_state(conversation=conversation) if conversation else None,
         "limits": {"max_chars": settings.CHAT_MAX_MESSAGE_CHARS},
         "retention_days": settings.CHAT_DELETED_RETENTION_DAYS,
+        "local_model": settings.RESPONDER == "local",  # labelled plainly on the page
         "page_settings": {
             "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
             "language": translation.get_language(),

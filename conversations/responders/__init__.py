@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 BUILTIN = {
     "offline": "conversations.responders.offline.OfflineResponder",
     "anthropic": "conversations.responders.anthropic.AnthropicResponder",
+    "local": "conversations.responders.local.LocalModelResponder",  # opt-in: requirements-local-model.txt
 }
 
 

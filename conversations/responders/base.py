@@ -22,6 +22,7 @@ class ResponderUnavailable(Exception):
 class Turn:
     role: str  # "user" or "assistant"
     content: str
+    action: str = ""  # an assistant turn: the policy action it carried out ("answer", "refuse", ...)
 
 
 @dataclass(frozen=True)

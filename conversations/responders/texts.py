@@ -172,6 +172,14 @@ def cautious_answer(request: ReplyRequest | None = None, /) -> str:
     )
 
 
+def local_cautious_answer(request: ReplyRequest | None = None, /) -> str:
+    """The small local model's stand-in when the safety check could not run: it is not asked."""
+    return _(
+        "The safety check couldn't run on your message just now, so the small local model won't "
+        "answer it. Nothing is wrong on your side; if you want, try sending it again in a moment."
+    )
+
+
 def answer(request: ReplyRequest | None = None, /, *, cautious: bool | None = None) -> str:
     """The offline responder's answer: honest that no language model is configured."""
     if cautious is None:

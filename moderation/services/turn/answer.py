@@ -48,7 +48,7 @@ class Answer:
 def reply_request(turn: load.Turn, decision: Decision, settings_: policy.PolicySettings) -> ReplyRequest:
     return ReplyRequest(
         history=tuple(
-            Turn(role=m.role, content=m.content)
+            Turn(role=m.role, content=m.content, action=m.action if m.role == Message.Role.ASSISTANT else "")
             for m in turn.path
             if m.role in (Message.Role.USER, Message.Role.ASSISTANT) and m.content
         ),
