@@ -8,12 +8,12 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from chatsite.asgi import application
 from conversations.models import Message
 from conversations.responders.offline import OfflineResponder
+from tests.communicator import Communicator
 from tests.factories import conversation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -34,7 +34,7 @@ async def open_socket(conversation_id, user=None, origin=ORIGIN):
     if user is not None:
         cookie = await sync_to_async(session_cookie)(user)
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/conversations/{conversation_id}/", headers=headers)
+    communicator = Communicator(application, f"/ws/conversations/{conversation_id}/", headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -26,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from chatsite.asgi import application
 from conversations import services
 from conversations.models import Conversation, Ending, Message
+from tests.communicator import Communicator
 from tests.factories import conversation, post
 
 ROLES = ("anonymous", "owner", "other", "moderator", "policy_admin")
@@ -291,7 +291,7 @@ async def open_socket(path: str, user=None):
     headers = [(b"host", b"127.0.0.1:8000"), (b"origin", ORIGIN)]
     if user is not None:
         headers.append((b"cookie", f"sessionid={await sync_to_async(_cookie)(user)}".encode()))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
+    communicator = Communicator(application, path, headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
 

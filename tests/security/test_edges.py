@@ -13,7 +13,6 @@ import uuid
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
@@ -24,6 +23,7 @@ from hypothesis import strategies as st
 
 from chatsite.asgi import application
 from conversations.models import Message
+from tests.communicator import Communicator
 from tests.factories import conversation
 
 HOST = b"127.0.0.1:8000"
@@ -124,7 +124,7 @@ async def open_socket(conversation_id, cookie: str | None, origin: bytes | None 
         headers.append((b"origin", origin))
     if cookie is not None:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/conversations/{conversation_id}/", headers=headers)
+    communicator = Communicator(application, f"/ws/conversations/{conversation_id}/", headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
 

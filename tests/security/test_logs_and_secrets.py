@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from chatsite.asgi import application
 from conversations import responders
 from conversations.models import Message
 from moderation.classifiers import registry
+from tests.communicator import Communicator
 from tests.factories import conversation
 from tests.fakes import fixtures
 
@@ -81,7 +81,7 @@ async def _socket_exchange(user, conv, frames: list[dict], until: str = "assista
         (b"origin", b"http://127.0.0.1:8000"),
         (b"cookie", f"sessionid={cookie}".encode()),
     ]
-    communicator = WebsocketCommunicator(application, f"/ws/conversations/{conv.id}/", headers=headers)
+    communicator = Communicator(application, f"/ws/conversations/{conv.id}/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     seen = []

@@ -13,7 +13,6 @@ from unittest import mock
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.backends import ModelBackend
 from django.test import Client
 
@@ -23,6 +22,7 @@ from conversations.inputs import parse_json
 from conversations.models import Conversation, Message
 from moderation.forms import PolicyDraftForm
 from moderation.policy import PolicySettings, PolicySettingsError
+from tests.communicator import Communicator
 from tests.factories import conversation
 
 HOST = b"127.0.0.1:8000"
@@ -141,7 +141,7 @@ async def open_socket(user, conv_id):
         (b"origin", ORIGIN),
         (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
     ]
-    communicator = WebsocketCommunicator(application, f"/ws/conversations/{conv_id}/", headers=headers)
+    communicator = Communicator(application, f"/ws/conversations/{conv_id}/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
