@@ -4,6 +4,8 @@ from another source."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,25 @@ def test_augmentation_borrows_context_from_the_same_source_only():
         assert row.id.endswith("+ctx") and row.label == "benign"
         assert all(texts[turn] == row.source for turn in row.context)
         assert len(row.actions) == len(row.context)
+
+
+def test_level_3_thresholds_are_fitted_per_category_out_of_source():
+    """Severity 3 (what counts towards an ending, what routes a severe category) under-read by a
+    calibrated probability gets a lower bar where that reads the out-of-source rows better; a
+    category with too few rows keeps 0.5."""
+    rng = np.random.default_rng(1)
+    rows, probabilities = [], []
+    for i in range(400):
+        severe = i % 2 == 0
+        row = np.zeros(len(OUTPUTS), dtype=np.float32)
+        row[0] = row[column("cbrn>=2")] = 0.95
+        row[column("cbrn>=3")] = rng.uniform(0.3, 0.45) if severe else rng.uniform(0.0, 0.2)
+        probabilities.append(row)
+        rows.append(example(i, label="harmful", category="cbrn", severity=3 if severe else 2))
+    p = np.stack(probabilities)
+    level3 = train.level3_thresholds(p, rows, {"cbrn": 0.5, "hate": 0.5})
+    assert 0.2 < level3["cbrn"] <= 0.3
+    assert "hate" not in level3  # no row reaches 2 in hate
+    t = replace(train.choose_thresholds(p, rows), level3_per_category=level3)
+    assert severities(p[0], t)["cbrn"] == 3 and severities(p[1], t)["cbrn"] == 2
+    assert train.Thresholds.from_json(t.as_json()) == t
