@@ -103,10 +103,10 @@ def test_augmentation_borrows_context_from_the_same_source_only():
         assert len(row.actions) == len(row.context)
 
 
-def test_level_3_thresholds_are_fitted_per_category_out_of_source():
+def test_level_3_thresholds_are_fitted_per_category_out_of_source(monkeypatch):
     """Severity 3 (what counts towards an ending, what routes a severe category) under-read by a
     calibrated probability gets a lower bar where that reads the out-of-source rows better; a
-    category with too few rows keeps 0.5."""
+    category with too few rows keeps 0.5. Off by default (LEVEL3_BETA 0: measured no gain)."""
     rng = np.random.default_rng(1)
     rows, probabilities = [], []
     for i in range(400):
@@ -117,6 +117,8 @@ def test_level_3_thresholds_are_fitted_per_category_out_of_source():
         probabilities.append(row)
         rows.append(example(i, label="harmful", category="cbrn", severity=3 if severe else 2))
     p = np.stack(probabilities)
+    assert train.level3_thresholds(p, rows, {"cbrn": 0.5}) == {}  # off: 0.5 everywhere
+    monkeypatch.setattr(train, "LEVEL3_BETA", 1.0)
     level3 = train.level3_thresholds(p, rows, {"cbrn": 0.5, "hate": 0.5})
     assert 0.2 < level3["cbrn"] <= 0.3
     assert "hate" not in level3  # no row reaches 2 in hate

@@ -52,7 +52,9 @@ DROPOUT = 0.3
 AUGMENT_SHARE = 0.35  # single turns also seen after a context drawn from their own source
 TARGET_FPR = 0.05  # flag threshold: out-of-source false-positive rate on benign rows
 TARGET_FALSE_CRISIS = 0.015  # crisis threshold: out-of-source false-crisis rate on benign rows
-LEVEL3_BETA = 1.0  # level-3 thresholds per category: the F-beta best on out-of-source rows (0: a fixed 0.5)
+LEVEL3_BETA = (
+    0.0  # level-3 thresholds per category: the F-beta best out of source; 0: a fixed 0.5 (MODEL_CARD: measured no gain)
+)
 LEVEL3_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.2 ... 0.7
 LEVEL3_MIN_ROWS = 30
 

@@ -1,4 +1,4 @@
-"""`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--loso OUT.jsonl] [--check-corpus]`
+"""`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--loso OUT.jsonl] [--epochs N] [--check-corpus]`
 
 Rebuilds the learned backend's heads (moderation/classifiers/learned/weights/) from the project's
 corpus (settings.CLASSIFIER_CORPUS_DIR, default corpus/) and the permissively licensed shared sets
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--loso", default=None, help="write leave-one-source-out predictions to this JSONL")
         parser.add_argument("--check-corpus", action="store_true", help="validate the corpus only")
         parser.add_argument("--model-version", default=None, help="version string stored with the weights")
+        parser.add_argument("--epochs", type=int, default=None, help="head training epochs (default: train.EPOCHS)")
 
     def handle(self, *args, **options):
         from moderation.classifiers.learned import data
@@ -53,6 +54,8 @@ class Command(BaseCommand):
         if not Path(options["datasets"]).is_dir():
             raise CommandError(f"no shared datasets at {options['datasets']}")
 
+        if options["epochs"]:
+            train.EPOCHS = options["epochs"]
         started = time.perf_counter()
         shared = data.load_shared(options["datasets"])
         examples = shared + corpus
@@ -70,6 +73,7 @@ class Command(BaseCommand):
             "training_sources": dict(sorted(sources.items())),
             "corpus_rows": len(corpus),
             "seed": train.SEED,
+            "epochs": train.EPOCHS,
         }
         train.save(trained.final, Path(options["output"] or WEIGHTS_DIR), version=version, info=info)
         self.stdout.write(f"weights written ({time.perf_counter() - started:.0f} s so far)")
