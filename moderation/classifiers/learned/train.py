@@ -409,8 +409,8 @@ def loso(
     training: Training, examples: Sequence[Example], cache: FeatureCache
 ) -> dict[str, tuple[np.ndarray, Thresholds]]:
     """Per example id: calibrated probabilities and thresholds from heads that never saw its
-    source (see the module docstring); never-trained sources are scored by the shipped heads,
-    which never saw them either."""
+    source (see the module docstring); the rows of never-trained sources (and of corpus writers
+    left out of the training) are scored by the shipped heads, which never saw them either."""
     groups = np.array([e.source for e in training.examples])
     out: dict[str, tuple[np.ndarray, Thresholds]] = {}
     for source, arrays in training.fold_arrays.items():
@@ -423,7 +423,7 @@ def loso(
         if held:
             for example, row in zip(held, heads.probabilities(feature_matrix(cache, held)), strict=True):
                 out[example.id] = (row, thresholds)
-    rest = [e for e in examples if e.id not in out and not e.trainable]
+    rest = [e for e in examples if e.id not in out]  # every trained source has its fold
     if rest:
         heads = training.final.heads()
         for example, row in zip(rest, heads.probabilities(feature_matrix(cache, rest)), strict=True):
