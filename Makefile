@@ -90,12 +90,16 @@ bench-quick: $(VENV)/.installed-dev ## A shorter bench (about 2 minutes); writes
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 CORPUS_DIR ?= corpus
+# the shared sets beside a clone at /work/<dir>; from anywhere else: make train DATASETS_DIR=/work/shared/datasets
 DATASETS_DIR ?= ../shared/datasets
 LOSO ?= var/classifier/loso.jsonl
+# train_classifier's default --writers is the shipped selection, so `make train` rewrites the committed
+# heads as they are; TRAIN_ARGS="--writers all" trains on every writer (round 2, measured, not shipped)
+TRAIN_ARGS ?=
 
-train: $(VENV)/.installed-train var/secret_key ## Retrain the learned classifier (commits nothing; writes its weights and LOSO predictions)
+train: $(VENV)/.installed-train var/secret_key ## Retrain the learned classifier (commits nothing; rewrites the shipped heads, writes LOSO predictions)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
-	nice -n 5 $(PY) manage.py train_classifier --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) --loso $(LOSO)
+	nice -n 5 $(PY) manage.py train_classifier --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) --loso $(LOSO) $(TRAIN_ARGS)
 
 eval: $(VENV)/.installed-train var/secret_key ## Every classifier backend per source and per language (learned: leave-one-source-out)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \

@@ -294,6 +294,8 @@ def main() -> None:
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--hh", action="store_true")
     parser.add_argument("--json", default=None, help="also write every breakdown as JSON here")
+    parser.add_argument("--crisis-veto", type=float, default=None, help="hybrid: HYBRID_CRISIS_VETO to score with")
+    parser.add_argument("--veto", type=float, default=None, help="hybrid: HYBRID_VETO to score with")
     parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
@@ -301,8 +303,8 @@ def main() -> None:
         print(json.dumps(speed_one(args.speed_one, args.corpus)))
         return
 
-    from moderation.classifiers.hybrid import about_the_chat, combine
-    from moderation.classifiers.learned import Judgement
+    from moderation.classifiers.hybrid import DEFAULT_CRISIS_VETO, DEFAULT_VETO, about_the_chat, combine
+    from moderation.classifiers.learned import Judgement, word_count
     from moderation.classifiers.offline import OfflineClassifier
 
     shared = data.load_shared(args.datasets)
@@ -323,12 +325,16 @@ def main() -> None:
                 scores = dict(offline_verdicts[e.id].scores)
             else:
                 probabilities, thresholds = predictions[e.id]
-                judgement = Judgement(probabilities, thresholds)
+                judgement = Judgement(probabilities, thresholds, words=None if e.context else word_count(e.text))
                 if name == "learned":
                     scores = judgement.scores
                 else:
                     scores, _ = combine(
-                        offline_verdicts[e.id], judgement, chat_request=about_the_chat(e.text, e.context)
+                        offline_verdicts[e.id],
+                        judgement,
+                        veto=DEFAULT_VETO if args.veto is None else args.veto,
+                        crisis_veto=DEFAULT_CRISIS_VETO if args.crisis_veto is None else args.crisis_veto,
+                        chat_request=about_the_chat(e.text, e.context),
                     )
             out.append(result(e, scores))
         results[name] = out

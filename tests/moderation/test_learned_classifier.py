@@ -44,6 +44,15 @@ def test_a_flagged_turn_without_a_category_gets_its_likeliest_non_crisis_one():
     assert scores.get("self_harm", 0) < 2  # the fallback never invents a crisis
 
 
+def test_a_turn_too_short_to_read_alone_is_no_crisis_on_the_learned_word_alone():
+    from moderation.classifiers.learned import CRISIS_MIN_WORDS, Judgement, word_count
+
+    p = probabilities(self_harm=0.9, hate=0.9)
+    assert Judgement(p, T, words=word_count("never mind")).scores == {"self_harm": 1, "hate": 2}
+    assert Judgement(p, T, words=CRISIS_MIN_WORDS).scores["self_harm"] == 2  # "I need help."
+    assert Judgement(p, T, words=None).scores["self_harm"] == 2  # read with its context
+
+
 def test_a_long_text_is_read_by_its_head_and_tail():
     from moderation.classifiers.learned.model import MAX_CHARS, clipped, texts_to_encode
 

@@ -4,6 +4,8 @@ from another source."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,72 @@ def test_augmentation_borrows_context_from_the_same_source_only():
         assert row.id.endswith("+ctx") and row.label == "benign"
         assert all(texts[turn] == row.source for turn in row.context)
         assert len(row.actions) == len(row.context)
+
+
+def test_level_3_thresholds_are_fitted_per_category_out_of_source(monkeypatch):
+    """Severity 3 (what counts towards an ending, what routes a severe category) under-read by a
+    calibrated probability gets a lower bar where that reads the out-of-source rows better; a
+    category with too few rows keeps 0.5. Off by default (LEVEL3_BETA 0: measured no gain)."""
+    rng = np.random.default_rng(1)
+    rows, probabilities = [], []
+    for i in range(400):
+        severe = i % 2 == 0
+        row = np.zeros(len(OUTPUTS), dtype=np.float32)
+        row[0] = row[column("cbrn>=2")] = 0.95
+        row[column("cbrn>=3")] = rng.uniform(0.3, 0.45) if severe else rng.uniform(0.0, 0.2)
+        probabilities.append(row)
+        rows.append(example(i, label="harmful", category="cbrn", severity=3 if severe else 2))
+    p = np.stack(probabilities)
+    assert train.level3_thresholds(p, rows, {"cbrn": 0.5}) == {}  # off: 0.5 everywhere
+    monkeypatch.setattr(train, "LEVEL3_BETA", 1.0)
+    level3 = train.level3_thresholds(p, rows, {"cbrn": 0.5, "hate": 0.5})
+    assert 0.2 < level3["cbrn"] <= 0.3
+    assert "hate" not in level3  # no row reaches 2 in hate
+    t = replace(train.choose_thresholds(p, rows), level3_per_category=level3)
+    assert severities(p[0], t)["cbrn"] == 3 and severities(p[1], t)["cbrn"] == 2
+    assert train.Thresholds.from_json(t.as_json()) == t
+
+
+def test_the_default_writers_are_the_ones_the_committed_heads_were_trained_on():
+    # a bare `manage.py train_classifier` must reproduce what is shipped: shipping heads trained on
+    # other writers without moving the default (or the reverse) fails here
+    from moderation.classifiers.learned.model import Heads
+    from moderation.management.commands.train_classifier import SHIPPED_WRITERS
+
+    trained = Heads.load().meta["training_sources"]
+    corpus_writers = {source.removeprefix("corpus-") for source in trained if source.startswith("corpus-")}
+    assert corpus_writers == set(SHIPPED_WRITERS)
+
+
+def test_an_unknown_writer_is_a_clear_error_before_any_training(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=r"--writers: unknown \['w99'\]"):
+        call_command("train_classifier", "--writers", "w1,w99", "--datasets", str(tmp_path))
+
+
+def test_rows_of_writers_left_out_are_scored_by_the_shipped_heads(monkeypatch):
+    # the left-out writers' rows are in no fold: the heads trained without them score them
+    trained_rows = [example(i, source="corpus-w1") for i in range(3)]
+    left_out = [example(i, source="corpus-w5") for i in range(2)]
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+
+    arrays = {
+        "w1": np.zeros((4, 2), np.float32),
+        "b1": np.zeros(2, np.float32),
+        "w2": np.zeros((2, len(OUTPUTS)), np.float32),
+        "mean": np.zeros(4, np.float32),
+        "scale": np.ones(4, np.float32),
+        "platt_a": np.ones(len(OUTPUTS), np.float32),
+    }
+    fold = {**arrays, "b2": np.full(len(OUTPUTS), -2.0, np.float32)}
+    final = {**arrays, "b2": np.full(len(OUTPUTS), 2.0, np.float32), "platt_b": np.zeros(len(OUTPUTS), np.float32)}
+    thresholds = train.choose_thresholds(np.zeros((3, len(OUTPUTS))), trained_rows)
+    training = train.Training(
+        train.Fitted(final, thresholds), np.zeros((3, len(OUTPUTS))), {"corpus-w1": fold}, trained_rows
+    )
+    monkeypatch.setattr(train, "feature_matrix", lambda cache, rows: x[: len(rows)])
+    out = train.loso(training, trained_rows + left_out, object())
+    assert set(out) == {e.id for e in trained_rows + left_out}
+    assert all(out[e.id][0][0] > 0.8 for e in left_out)  # the shipped heads (bias +2)
+    assert all(out[e.id][0][0] < 0.5 for e in trained_rows)  # their fold's heads (bias -2)

@@ -32,6 +32,12 @@ from moderation.classifiers.learned.model import (
 from moderation.taxonomy import NAMES
 
 SIGNAL_MIN_PROBABILITY = 0.2  # categories shown as signals (the console) from this probability
+# A turn of fewer words than this, read without context, is no crisis on the learned judge's word
+# alone: no person at risk in the training data (corpus and shared sets, 2,624 rows) wrote fewer
+# than three words, so the judge has no evidence there and extrapolates ("hi", "no", "never mind"
+# read as distress by heads that never saw everyday traffic: MODEL_CARD.md). The lexicon still reads
+# such turns ("kms"), and a turn in context is read with its context.
+CRISIS_MIN_WORDS = 3
 DEOBFUSCATE_MAX_CHARS = 600  # longer texts are read once: obfuscation hides short requests
 _P2 = [OUTPUTS.index(f"{name}>=2") for name in NAMES]
 
@@ -44,13 +50,25 @@ def deobfuscated_form(text: str) -> str | None:
     return forms[0] if forms else None
 
 
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
 class Judgement:
     """Calibrated probabilities of one turn, and the severities they give."""
 
-    def __init__(self, probabilities: np.ndarray, thresholds: Thresholds, *, obfuscated: bool = False) -> None:
+    def __init__(
+        self, probabilities: np.ndarray, thresholds: Thresholds, *, obfuscated: bool = False, words: int | None = None
+    ) -> None:
+        """`words`: the turn's word count when it is read without context (None: with context)."""
         self.probabilities = probabilities
         self.scores = severities(probabilities, thresholds)
         self.obfuscated = obfuscated
+        self.too_short = words is not None and words < CRISIS_MIN_WORDS
+        if self.too_short:
+            for name in CRISIS:
+                if self.scores.get(name, 0) >= 2:
+                    self.scores[name] = 1
 
     @property
     def p_flag(self) -> float:
@@ -138,7 +156,8 @@ class LearnedClassifier:
             alt = np.concatenate([embeddings[n : n + 2], embeddings[2:n]])
             rows.append(features(alt, has_context=bool(context), last_action=last_action))
         probabilities = self.heads.probabilities(np.stack(rows)).max(axis=0)
-        return Judgement(probabilities, self.heads.thresholds, obfuscated=bool(plain_form))
+        words = None if context else word_count(text)
+        return Judgement(probabilities, self.heads.thresholds, obfuscated=bool(plain_form), words=words)
 
     def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Verdict:
         started = time.perf_counter()
@@ -153,4 +172,4 @@ class LearnedClassifier:
         )
 
 
-__all__ = ["Judgement", "LearnedClassifier"]
+__all__ = ["CRISIS_MIN_WORDS", "Judgement", "LearnedClassifier", "word_count"]

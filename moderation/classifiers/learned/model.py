@@ -81,21 +81,29 @@ class Thresholds:
     level4: float
     crisis: float  # self_harm / threat_to_others reach 2 at p >= this (recall first)
     per_category: Mapping[str, float] = field(default_factory=dict)  # level-2 thresholds by category
+    level3_per_category: Mapping[str, float] = field(default_factory=dict)  # level-3 thresholds by category
 
     def level2_for(self, name: str) -> float:
         if name in CRISIS:
             return self.crisis
         return self.per_category.get(name, self.level2)
 
+    def level3_for(self, name: str) -> float:
+        return self.level3_per_category.get(name, self.level3)
+
     def as_json(self) -> dict[str, object]:
-        return {**{k: getattr(self, k) for k in ("flag", "level2", "level3", "level4", "crisis")},
-                "per_category": dict(self.per_category)}  # fmt: skip
+        out: dict[str, object] = {k: getattr(self, k) for k in ("flag", "level2", "level3", "level4", "crisis")}
+        out["per_category"] = dict(self.per_category)
+        if self.level3_per_category:
+            out["level3_per_category"] = dict(self.level3_per_category)
+        return out
 
     @classmethod
     def from_json(cls, obj: Mapping[str, object]) -> Thresholds:
         scalars = {name: float(obj[name]) for name in ("flag", "level2", "level3", "level4", "crisis")}  # type: ignore[arg-type]
         per_category = {str(k): float(v) for k, v in dict(obj.get("per_category") or {}).items()}  # type: ignore[call-overload]
-        return cls(**scalars, per_category=per_category)
+        level3 = {str(k): float(v) for k, v in dict(obj.get("level3_per_category") or {}).items()}  # type: ignore[call-overload]
+        return cls(**scalars, per_category=per_category, level3_per_category=level3)
 
 
 class Heads:
@@ -150,7 +158,7 @@ def severities(probabilities: np.ndarray, thresholds: Thresholds) -> dict[str, i
         bar = thresholds.level2_for(name)
         if p2 >= bar:
             severity = 2
-            if p[f"{name}>=3"] >= thresholds.level3:
+            if p[f"{name}>=3"] >= thresholds.level3_for(name):
                 severity = 3
                 if p[f"{name}>=4"] >= thresholds.level4:
                     severity = 4

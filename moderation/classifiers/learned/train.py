@@ -52,6 +52,11 @@ DROPOUT = 0.3
 AUGMENT_SHARE = 0.35  # single turns also seen after a context drawn from their own source
 TARGET_FPR = 0.05  # flag threshold: out-of-source false-positive rate on benign rows
 TARGET_FALSE_CRISIS = 0.015  # crisis threshold: out-of-source false-crisis rate on benign rows
+LEVEL3_BETA = (
+    0.0  # level-3 thresholds per category: the F-beta best out of source; 0: a fixed 0.5 (MODEL_CARD: measured no gain)
+)
+LEVEL3_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.2 ... 0.7
+LEVEL3_MIN_ROWS = 30
 
 
 # ---------------------------------------------------------------- features
@@ -256,6 +261,12 @@ def platt(logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarr
     return a, b
 
 
+def too_short(example: Example) -> bool:
+    from moderation.classifiers.learned import CRISIS_MIN_WORDS, word_count
+
+    return not example.context and word_count(example.text) < CRISIS_MIN_WORDS
+
+
 def choose_thresholds(probabilities: np.ndarray, examples: Sequence[Example]) -> Thresholds:
     """Thresholds from out-of-source probabilities, recall first within bounded false alarms:
     - crisis: the lowest threshold whose false-crisis rate on benign rows is <= TARGET_FALSE_CRISIS;
@@ -269,6 +280,9 @@ def choose_thresholds(probabilities: np.ndarray, examples: Sequence[Example]) ->
     if not len(benign):
         return Thresholds(flag=0.5, level2=0.5, level3=0.5, level4=0.5, crisis=0.5)
     crisis_p = benign[:, [OUTPUTS.index(f"{name}>=2") for name in CRISIS]].max(axis=1)
+    # a turn too short to read alone is no crisis on the judge's word (learned.Judgement): the
+    # threshold is fitted on the decision made at run time
+    crisis_p[[too_short(e) for e in examples if e.label == "benign"]] = 0.0
     crisis = float(np.clip(np.quantile(crisis_p, 1 - TARGET_FALSE_CRISIS), 0.05, 0.99))
     columns = [0, *(OUTPUTS.index(f"{name}>=2") for name in names)]
     scores = benign[:, columns]
@@ -292,7 +306,42 @@ def choose_thresholds(probabilities: np.ndarray, examples: Sequence[Example]) ->
         level4=0.5,
         crisis=round(crisis, 4),
         per_category=per_category,
+        level3_per_category=level3_thresholds(probabilities, examples, per_category),
     )
+
+
+def level3_thresholds(
+    probabilities: np.ndarray, examples: Sequence[Example], level2: dict[str, float]
+) -> dict[str, float]:
+    """Per non-crisis category, the level-3 threshold of LEVEL3_GRID with the best F-beta of
+    `>= 3` among the out-of-source rows that reach 2 in that category (benign rows that reach it
+    included: a look-alike counted at 3 is the false ending to avoid). Severity 3 is what counts
+    towards an ending and what routes a severe category; a fixed 0.5 on a calibrated probability
+    under-reads it where positives are few (the costs are not symmetric). A category with fewer
+    than LEVEL3_MIN_ROWS such rows, or one class only, keeps 0.5. LEVEL3_BETA 0: 0.5 everywhere."""
+    if not LEVEL3_BETA:
+        return {}
+    y, mask = target_matrix(examples)
+    beta2 = LEVEL3_BETA**2
+    out: dict[str, float] = {}
+    for name, bar in level2.items():
+        two, three = OUTPUTS.index(f"{name}>=2"), OUTPUTS.index(f"{name}>=3")
+        keep = (mask[:, three] > 0) & (probabilities[:, two] >= bar)
+        labels, scores = y[keep, three] > 0, probabilities[keep, three]
+        if keep.sum() < LEVEL3_MIN_ROWS or labels.all() or not labels.any():
+            continue
+
+        def fbeta(t: float, labels=labels, scores=scores) -> float:
+            predicted = scores >= t
+            tp = float((predicted & labels).sum())
+            return (
+                (1 + beta2)
+                * tp
+                / ((1 + beta2) * tp + beta2 * float((labels & ~predicted).sum()) + float((predicted & ~labels).sum()))
+            )
+
+        out[name] = max(LEVEL3_GRID, key=lambda t: (fbeta(t), t))  # ties: the higher (fewer counted turns)
+    return out
 
 
 def calibrate(logits: np.ndarray, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, Thresholds]:
@@ -360,8 +409,8 @@ def loso(
     training: Training, examples: Sequence[Example], cache: FeatureCache
 ) -> dict[str, tuple[np.ndarray, Thresholds]]:
     """Per example id: calibrated probabilities and thresholds from heads that never saw its
-    source (see the module docstring); never-trained sources are scored by the shipped heads,
-    which never saw them either."""
+    source (see the module docstring); the rows of never-trained sources (and of corpus writers
+    left out of the training) are scored by the shipped heads, which never saw them either."""
     groups = np.array([e.source for e in training.examples])
     out: dict[str, tuple[np.ndarray, Thresholds]] = {}
     for source, arrays in training.fold_arrays.items():
@@ -374,7 +423,7 @@ def loso(
         if held:
             for example, row in zip(held, heads.probabilities(feature_matrix(cache, held)), strict=True):
                 out[example.id] = (row, thresholds)
-    rest = [e for e in examples if e.id not in out and not e.trainable]
+    rest = [e for e in examples if e.id not in out]  # every trained source has its fold
     if rest:
         heads = training.final.heads()
         for example, row in zip(rest, heads.probabilities(feature_matrix(cache, rest)), strict=True):
