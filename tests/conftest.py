@@ -57,18 +57,6 @@ def require_chromium():
 
 
 @pytest.fixture(autouse=True)
-def _language_reset():
-    """A request through the test client activates its user's language on the test's thread, and
-    nothing deactivates it (Django only activates again at the next request): a later test that
-    renders text outside a request would speak that language (test_ending_languages' Turkish
-    error pages made test_offline_responder's English assertions fail after them)."""
-    yield
-    from django.utils import translation
-
-    translation.deactivate()
-
-
-@pytest.fixture(autouse=True)
 def _isolated_settings(settings):
     """Unit, service and consumer tests run the pipeline in-process (eager Celery, in-memory
     channel layer, local cache), whatever the environment says; integration tests start their
