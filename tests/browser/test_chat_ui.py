@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -86,11 +87,27 @@ def person(django_user_model):
 
 
 def open_chat(page, conv):
-    """Open a chat page; returns its websocket once the server answered `sync`."""
+    """Open a chat page; returns its websocket once the server answered `sync` (so the socket is
+    in the conversation's group, and an event the test causes next reaches it).
+
+    The page's socket may get its state before `expect_websocket` hands it over, so the frames are
+    recorded from the moment the socket exists. (This used to call `expect_event` outside a `with`,
+    which waits for nothing: under load a watcher tab was not yet subscribed when the other tab
+    renamed the chat, and missed the event.)"""
+    frames: list[str] = []
+
+    def record(socket) -> None:
+        socket.on("framereceived", lambda payload: frames.append(str(payload)))
+
+    page.on("websocket", record)
     with page.expect_websocket() as socket_info:
         page.goto(f"/chat/{conv.id}/")
     socket = socket_info.value
-    socket.expect_event("framereceived", lambda data: '"conversation.state"' in data)
+    deadline = time.monotonic() + 60
+    while not any('"conversation.state"' in frame for frame in frames):
+        assert time.monotonic() < deadline, "no conversation.state within 60 s"
+        page.wait_for_timeout(20)  # hands control to Playwright, which records the frames
+    page.remove_listener("websocket", record)
     return socket
 
 

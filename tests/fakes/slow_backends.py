@@ -72,7 +72,7 @@ class StreamingResponder:
     """A language model's stream, slowed down (tests only; `RESPONDERS_JSON`): STREAM_CHUNKS words
     (default 400) with STREAM_CHUNK_SECONDS between them (default 0.02), so a test can stop it
     long before its end. A reply to a message that contains "[gate]" (or "[gate:NAME]") waits
-    after its first word until the file `gate` (`gate-NAME`) exists in STREAM_GATE_DIR (at most
+    after its first word (or word number STREAM_GATE_AFTER) until the file `gate` (`gate-NAME`) exists in STREAM_GATE_DIR (at most
     30 s): a test opens the gate only after it received that first word, which proves the word
     reached it before the stream ended. The stream's end, or its closing by a stop, is noted as
     the file `closed-<n>` there. "[words:N]" in the message makes the reply N words long."""
@@ -88,10 +88,11 @@ class StreamingResponder:
         words = _WORDS.search(request.history[-1].content) if request.history else None
         count = int(words.group(1)) if words else int(os.environ.get("STREAM_CHUNKS", "400"))
         pause = float(os.environ.get("STREAM_CHUNK_SECONDS", "0.02"))
+        gate_after = int(os.environ.get("STREAM_GATE_AFTER", "0"))  # the word after which a gated stream waits
         try:
             for index in range(count):
                 yield Delta(f"word{index} ")
-                if gated and index == 0 and gate_dir:
+                if gated and index == gate_after and gate_dir:
                     _wait_for(Path(gate_dir, gate_name), timeout=30)
                 elif not gated:
                     time.sleep(pause)

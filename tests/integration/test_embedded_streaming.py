@@ -5,8 +5,8 @@
 Before the fix, the turn ran inside the socket's own handler, and Channels hands a consumer its
 channel-layer events only between handlers: the sender got `message.created`, every delta and the
 reply together at the end. These tests prove the order causally, without timings: the responder
-holds its stream after the first word until the test opens a gate, and the test opens it only
-once that word reached it; a stop is sent after the first word and must end the stream early."""
+holds its stream after its first words until the test opens a gate, and the test opens it only
+once a delta reached it; a stop is sent after the first delta and must end the stream early."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def embedded_site(tmp_path):
         "STREAM_CHUNKS": "400",
         "STREAM_CHUNK_SECONDS": "0.02",
         "EMBEDDED_SWEEP_SECONDS": "0",
+        # The output rail lets text out only once it has checked it: at a sentence end past 80
+        # characters, else at 400. These words have no sentence end, so the stream is held after
+        # about 560 characters: past the first check, whose text must reach the socket meanwhile.
+        "STREAM_GATE_AFTER": "80",
     }
     with servers.asgi_server(log_path=tmp_path / "daphne.log", **env) as (base_url, _process):
         yield base_url, tmp_path
@@ -74,7 +78,7 @@ def test_the_senders_own_socket_gets_its_message_then_each_delta_as_it_is_made(e
             )
             await _frames_until(socket, lambda f: f["type"] == "message.created", seen)
             first = await _frames_until(socket, lambda f: f["type"] in ("assistant.delta", "assistant.completed"), seen)
-            assert first["type"] == "assistant.delta", "the first word arrives while the stream is held"
+            assert first["type"] == "assistant.delta", "the first checked words arrive while the stream is held"
             (gate_dir / "gate").touch()  # only now may the responder go on
             await _frames_until(socket, lambda f: f["type"] == "assistant.completed", seen)
         return seen
