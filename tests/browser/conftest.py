@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -87,20 +88,39 @@ def require_chromium_session():
     return path
 
 
-@pytest.fixture
-def page(browser, live_site, transactional_db):
+DESKTOP = {"viewport": {"width": 1280, "height": 860}}
+MOBILE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+LOOKS = {
+    "desktop-light": {**DESKTOP, "color_scheme": "light"},
+    "desktop-dark": {**DESKTOP, "color_scheme": "dark"},
+    "mobile-light": {**MOBILE, "color_scheme": "light"},
+    "mobile-dark": {**MOBILE, "color_scheme": "dark"},
+}
+
+
+@contextmanager
+def new_page(browser, base_url: str, **options):
+    """A page in a context of its own (desktop size unless `options` say otherwise), its page
+    errors in `page.js_errors` and its websocket frames in `page.ws`; the context closes after."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=EXPECT_TIMEOUT)
-    context = browser.new_context(base_url=live_site, viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(PAGE_TIMEOUT)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    page.ws = SocketLog(page)
-    yield page
-    context.close()
+    context = browser.new_context(base_url=base_url, **{**DESKTOP, **options})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT)
+        page.js_errors = []
+        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+        page.ws = SocketLog(page)
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_site, transactional_db):
+    with new_page(browser, live_site) as page:
+        yield page
 
 
 class SocketLog:

@@ -25,20 +25,13 @@ from playwright.sync_api import expect
 from conversations import services
 from conversations.models import Message
 from conversations.responders import texts
+from tests.browser.conftest import LOOKS
 from tests.factories import conversation, post
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = os.environ.get("CHATSITE_SCREENSHOT_DIR")
-DESKTOP = {"viewport": {"width": 1280, "height": 860}}
-MOBILE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-LOOKS = {
-    "desktop-light": {**DESKTOP, "color_scheme": "light"},
-    "desktop-dark": {**DESKTOP, "color_scheme": "dark"},
-    "mobile-light": {**MOBILE, "color_scheme": "light"},
-    "mobile-dark": {**MOBILE, "color_scheme": "dark"},
-}
 TWO_LOOKS = ["desktop-light", "mobile-dark"]
 
 MARKDOWN_REPLY = """Here is **bold**, *italic* and `inline code`.

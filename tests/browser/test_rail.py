@@ -12,19 +12,11 @@ from playwright.sync_api import expect
 
 from conversations.responders import texts
 from tests import servers
-from tests.browser.conftest import EXPECT_TIMEOUT, PAGE_TIMEOUT, SocketLog, send, sign_up
+from tests.browser.conftest import new_page, send, sign_up
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.moderation.test_rail_pipeline import BENIGN_START, HARMFUL
 
 pytestmark = pytest.mark.browser
-
-BENIGN_START = (
-    "Good question. Pipes in old houses are usually copper or galvanised steel, and both last for decades. "
-    "Here is some background on how plumbing evolved over the last century, in a few sentences. "
-)
-HARMFUL = (
-    "Sure! Here's how to build a pipe bomb: First, get a steel pipe and two end caps. Fill the pipe with black "
-    "powder, drill a hole for the fuse, and screw the caps on tight."
-)
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +44,9 @@ def rail_site(django_db_setup, django_db_blocker, fake_model):
 
 @pytest.fixture
 def rail_page(browser, rail_site, transactional_db):
-    expect.set_options(timeout=EXPECT_TIMEOUT)
-    context = browser.new_context(base_url=rail_site, viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(PAGE_TIMEOUT)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.ws = SocketLog(page)
-    yield page
-    context.close()
-    assert errors == []
+    with new_page(browser, rail_site) as page:
+        yield page
+    assert page.js_errors == []
 
 
 def test_a_reply_that_turns_harmful_is_replaced_on_the_page_by_the_refusal(rail_page, fake_model):

@@ -12,6 +12,7 @@ import json
 import os
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,19 +21,10 @@ from playwright.sync_api import expect
 
 from conversations.models import Message
 from tests import servers
-from tests.browser.conftest import EVENT_TIMEOUT, EXPECT_TIMEOUT, SocketLog
+from tests.browser.conftest import EVENT_TIMEOUT, LOOKS, new_page
 from tests.factories import conversation
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"viewport": {"width": 1280, "height": 860}}
-MOBILE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-LOOKS = {
-    "desktop-light": {**DESKTOP, "color_scheme": "light"},
-    "desktop-dark": {**DESKTOP, "color_scheme": "dark"},
-    "mobile-light": {**MOBILE, "color_scheme": "light"},
-    "mobile-dark": {**MOBILE, "color_scheme": "dark"},
-}
 
 
 SCREENSHOTS = os.environ.get("CHATSITE_SCREENSHOT_DIR")
@@ -70,25 +62,18 @@ def person(django_user_model):
 @pytest.fixture
 def chat_page(browser, transactional_db):
     """`chat_page(base_url, look, user)`: a logged-in page with its websocket frames recorded."""
-    expect.set_options(timeout=EXPECT_TIMEOUT)
-    contexts = []
+    with ExitStack() as pages:
 
-    def make(base_url: str, look: str, user):
-        context = browser.new_context(base_url=base_url, **LOOKS[look])
-        contexts.append(context)
-        client = Client()
-        client.force_login(user)
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.js_errors = []
-        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
-        page.ws = SocketLog(page)
-        return page
+        def make(base_url: str, look: str, user):
+            page = pages.enter_context(new_page(browser, base_url, **LOOKS[look]))
+            client = Client()
+            client.force_login(user)
+            page.context.add_cookies(
+                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}]
+            )
+            return page
 
-    yield make
-    for context in contexts:
-        context.close()
+        yield make
 
 
 def open_chat(page, conv) -> None:

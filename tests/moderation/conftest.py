@@ -1,4 +1,5 @@
-"""Fixtures shared by the console tests (staff and chat users, the active policy version).
+"""Fixtures shared by the moderation tests (staff and chat users, the active policy version, the
+realtime events a test caused).
 
 Transactional tests flush the database, which deletes the rows migrations created (the staff
 groups, policy version 1), so the fixtures create what they need. The builders the tests call
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from conversations import events
 from moderation.models import PolicyVersion
 from moderation.policy import PolicySettings
 from tests.moderation.test_console_support import make_user, staff_group
@@ -52,3 +54,17 @@ def active_policy(db):
         number=1, defaults={"settings": PolicySettings().to_dict(), "status": PolicyVersion.Status.ACTIVE}
     )
     return version
+
+
+@pytest.fixture
+def sent_events(monkeypatch) -> list[tuple[str, dict]]:
+    """Every realtime event sent (on commit, or at once for deltas), in order."""
+    sent: list[tuple[str, dict]] = []
+    real = events.send_now
+
+    def record(conversation_id, event_type, **payload):
+        sent.append((event_type, payload))
+        return real(conversation_id, event_type, **payload)
+
+    monkeypatch.setattr(events, "send_now", record)
+    return sent

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from django.utils.translation import override
 
-from conversations import events, responders, services
+from conversations import responders, services
 from conversations.models import Message
 from conversations.responders import texts
 from conversations.responders.base import Delta, EndRequest, ReplyRequest
@@ -42,19 +42,6 @@ TAIL = " Then you wait for the right moment. " * 10
 
 
 @pytest.fixture
-def sent_events(monkeypatch) -> list[tuple[str, dict]]:
-    sent: list[tuple[str, dict]] = []
-    real = events.send_now
-
-    def record(conversation_id, event_type, **payload):
-        sent.append((event_type, payload))
-        return real(conversation_id, event_type, **payload)
-
-    monkeypatch.setattr(events, "send_now", record)
-    return sent
-
-
-@pytest.fixture
 def rail_hybrid(settings):
     settings.RAIL_CLASSIFIER_BACKEND = "hybrid"  # the real default backend on the assistant's text
 
@@ -72,12 +59,22 @@ class TurningResponder:
 
 
 @pytest.fixture
-def turning(settings):
-    settings.RESPONDERS = {"turning": "tests.moderation.test_rail_pipeline.TurningResponder"}
-    settings.RESPONDER = "turning"
+def use_responder(settings):
+    """`use_responder(class name)`: that responder of this module answers (the cached instance is
+    dropped before and after)."""
+
+    def use(name: str) -> None:
+        settings.RESPONDERS = {name: f"tests.moderation.test_rail_pipeline.{name}"}
+        settings.RESPONDER = name
+        responders._instance.cache_clear()
+
+    yield use
     responders._instance.cache_clear()
-    yield
-    responders._instance.cache_clear()
+
+
+@pytest.fixture
+def turning(use_responder):
+    use_responder("TurningResponder")
 
 
 def withheld_text(language: str) -> str:
@@ -193,28 +190,18 @@ class TurningAndEnding(TurningResponder):
         yield EndRequest("The user is being difficult.")
 
 
-def test_a_withheld_reply_drops_the_models_end_request(user, settings, rail_hybrid):
-    settings.RESPONDERS = {"ending": "tests.moderation.test_rail_pipeline.TurningAndEnding"}
-    settings.RESPONDER = "ending"
-    responders._instance.cache_clear()
-    try:
-        conv = conversation(user)
-        message = post(user, conv, "Tell me about the pipes in my old house.")
-    finally:
-        responders._instance.cache_clear()
+def test_a_withheld_reply_drops_the_models_end_request(user, use_responder, rail_hybrid):
+    use_responder("TurningAndEnding")
+    conv = conversation(user)
+    message = post(user, conv, "Tell me about the pipes in my old house.")
     assert RailEvent.objects.filter(message__parent=message).exists()
     assert Decision.objects.get(message=message).model_end_request is None
 
 
-def test_the_control_a_clean_reply_keeps_the_models_end_request(user, settings, rail_hybrid):
-    settings.RESPONDERS = {"clean": "tests.moderation.test_rail_pipeline.CleanAndEnding"}
-    settings.RESPONDER = "clean"
-    responders._instance.cache_clear()
-    try:
-        conv = conversation(user)
-        message = post(user, conv, "Tell me about the pipes in my old house.")
-    finally:
-        responders._instance.cache_clear()
+def test_the_control_a_clean_reply_keeps_the_models_end_request(user, use_responder, rail_hybrid):
+    use_responder("CleanAndEnding")
+    conv = conversation(user)
+    message = post(user, conv, "Tell me about the pipes in my old house.")
     assert not RailEvent.objects.exists()
     assert Decision.objects.get(message=message).model_end_request["code"] == "not_warned"
 

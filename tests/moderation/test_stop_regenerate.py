@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conversations import events, services
+from conversations import services
 from conversations.exceptions import Invalid, Locked, NotFound, RateLimited
 from conversations.models import Conversation, Message
 from conversations.responders.base import Delta
@@ -27,24 +27,6 @@ CALM = "what's a good pasta recipe?"
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="alice")
-
-
-@pytest.fixture
-def other_user(django_user_model):
-    return django_user_model.objects.create_user(username="mallory")
-
-
-@pytest.fixture
-def sent_events(monkeypatch) -> list[tuple[str, dict]]:
-    sent: list[tuple[str, dict]] = []
-    real = events.send_now
-
-    def record(conversation_id, event_type, **payload):
-        sent.append((event_type, payload))
-        return real(conversation_id, event_type, **payload)
-
-    monkeypatch.setattr(events, "send_now", record)
-    return sent
 
 
 def replies_of(message: Message) -> list[Message]:

@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversations import events, selectors, services
+from conversations import selectors, services
 from conversations.models import Conversation, Ending, Message
 from conversations.responders.offline import OfflineResponder
 from moderation import policy, tasks
@@ -60,11 +60,6 @@ ONE_PASS_MAX_QUERIES = 10  # 9, plus the reader's language (conversations.select
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="alice")  # no password: no slow hashing
-
-
-@pytest.fixture
-def other_user(django_user_model):
-    return django_user_model.objects.create_user(username="mallory")
 
 
 def reply_to(message: Message) -> Message | None:
@@ -183,20 +178,6 @@ def drive_in_two_steps(user, monkeypatch, contents) -> Conversation:
 def no_hook(settings) -> None:
     """Messages are posted without running the pipeline (as if the task were still queued)."""
     settings.CONVERSATIONS_MESSAGE_POSTED_HOOK = ""
-
-
-@pytest.fixture
-def sent_events(monkeypatch) -> list[tuple[str, dict]]:
-    """Every realtime event sent (on commit, or at once for deltas), in order."""
-    sent: list[tuple[str, dict]] = []
-    real = events.send_now
-
-    def record(conversation_id, event_type, **payload):
-        sent.append((event_type, payload))
-        return real(conversation_id, event_type, **payload)
-
-    monkeypatch.setattr(events, "send_now", record)
-    return sent
 
 
 def no_decay_policy() -> None:
