@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
@@ -26,17 +24,12 @@ _lock = threading.Lock()
 
 def sweep_once() -> int:
     """One sweep in this thread, with its own database connection handling; never raises."""
-    from conversations import selectors
     from moderation.pipeline import on_user_message_posted
+    from moderation.tasks import requeue_unanswered
 
     close_old_connections()
     try:
-        stuck = selectors.unanswered_user_messages(older_than=timedelta(seconds=settings.SWEEP_GRACE_SECONDS))
-        for message_id in stuck:
-            on_user_message_posted(message_id)
-        if stuck:
-            log.warning("sweeper re-queued %d unanswered messages", len(stuck))
-        return len(stuck)
+        return requeue_unanswered(on_user_message_posted)
     except Exception:
         log.exception("in-process sweep failed; the next one retries")
         return 0

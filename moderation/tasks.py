@@ -41,16 +41,22 @@ def reply_to_message(message_id: str) -> None:
     turn.turn_run(message_id=message_id, stream=True)
 
 
-@shared_task(acks_late=True)
-def sweep_unanswered() -> int:
-    """Re-queue user messages left without a reply (a lost task, a broker restart)."""
+def requeue_unanswered(requeue) -> int:
+    """Hand every user message left without a reply past the grace period (a lost task, a broker
+    restart) to `requeue(message_id)`; the number handed on."""
     grace = timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     stuck = conversation_selectors.unanswered_user_messages(older_than=grace)
     for message_id in stuck:
-        classify_message.delay(str(message_id))
+        requeue(message_id)
     if stuck:
         log.warning("sweeper re-queued %d unanswered messages", len(stuck))
     return len(stuck)
+
+
+@shared_task(acks_late=True)
+def sweep_unanswered() -> int:
+    """Re-queue user messages left without a reply on the classify queue."""
+    return requeue_unanswered(lambda message_id: classify_message.delay(str(message_id)))
 
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
