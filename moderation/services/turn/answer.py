@@ -118,7 +118,7 @@ def answer_streamed(turn: load.Turn, decision: Decision, responder, slot: Messag
         log.warning("responder unavailable for message %s", turn.message.id)
         return Answer(texts.unavailable(), resources, failed=True)
     finally:
-        getattr(chunks, "close", lambda: None)()  # a stopped stream: the guard closes the responder's request
+        chunks.close()  # a stopped stream: the guard closes the responder's request
     text = "".join(parts)
     if stopped:  # the reply is what the user saw: the text not yet sent is dropped
         return Answer(text[: len(text) - len(pending)], resources, stopped=True)
