@@ -88,7 +88,7 @@ def _genuine_frame(normalised: str) -> bool:
 
 class OfflineClassifier:
     name = "offline"
-    version = "rules-2.1"
+    version = "rules-2.2"
 
     @staticmethod
     def clear_caches() -> None:
