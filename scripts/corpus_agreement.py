@@ -22,6 +22,7 @@ import argparse
 import json
 import random
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
@@ -42,7 +43,7 @@ DEFAULT_PER_STRATUM = 12
 DEFAULT_MULTI_PER_STRATUM = 2
 DEFAULT_IDS = CORPUS / "agreement" / "sample_ids_round3.txt"
 DEFAULT_SECOND = CORPUS / "agreement" / "second_labels_round3.jsonl"
-DEFAULT_BLIND = Path("/tmp/lab3_blind.jsonl")
+DEFAULT_BLIND = Path(tempfile.gettempdir()) / "lab3_blind.jsonl"  # outside the repo: it must not be committed
 
 
 # --- arithmetic -------------------------------------------------------------------------------
@@ -135,9 +136,7 @@ def writer_rows(writer: str) -> tuple[list[dict], list[dict]]:
     return (read_jsonl(single) if single.exists() else [], read_jsonl(multi) if multi.exists() else [])
 
 
-def draw_sample(
-    writers: Iterable[str], seed: int, per_stratum: int, multi_per_stratum: int
-) -> list[str]:
+def draw_sample(writers: Iterable[str], seed: int, per_stratum: int, multi_per_stratum: int) -> list[str]:
     """Ids of a sample stratified by writer and language, over the single and multi files.
 
     Each stratum takes `multi_per_stratum` multi-turn rows and the rest single-turn rows; when one
@@ -210,7 +209,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     first = [rows[i] for i in ids]
     sec = [second[i] for i in ids]
     print(f"n = {len(ids)} ({', '.join(args.writers)}), second labels: {args.second.name}")
-    print(f"| measure | n | agreement | Cohen's kappa |\n|---|---|---|---|")
+    print("| measure | n | agreement | Cohen's kappa |\n|---|---|---|---|")
     for name, n, agr, kappa in measures(first, sec):
         k = "" if kappa is None else f"{kappa:.3f}"
         print(f"| {name} | {n} | {agr:.3f} | {k} |")
