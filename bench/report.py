@@ -82,7 +82,8 @@ def _cpu(r: dict) -> str:
     cpu = r.get("cpu_ms_per_msg")
     if not cpu:
         return "n/a"
-    return f"{cpu['servers']:.1f} + {cpu['workers']:.1f}"
+    postgres = f" + {cpu['postgres']:.1f}" if "postgres" in cpu else ""
+    return f"{cpu['servers']:.1f} + {cpu['workers']:.1f}{postgres}"
 
 
 def _verdict(ok: bool) -> str:
@@ -109,7 +110,7 @@ def render(results: dict) -> str:
             f"### Load (a): {a['chatsite']['target']}",
             "",
             "| | sent | unanswered | errors | created p50 / p95 / p99 ms | completed p50 / p95 / p99 / max ms "
-            "| CPU ms/msg servers + workers |",
+            "| CPU ms/msg servers + workers + PostgreSQL |",
             "|---|---|---|---|---|---|---|",
         ]
         for key in [k for k in ("chatsite", "echo") if k in a]:
@@ -137,7 +138,7 @@ def render(results: dict) -> str:
             f"### Load (b): {ours['target']}",
             "",
             "| | answered msg/s | sent | unanswered | errors | completed p50 / p95 / p99 ms "
-            "| CPU ms/msg servers + workers |",
+            "| CPU ms/msg servers + workers + PostgreSQL |",
             "|---|---|---|---|---|---|---|",
         ]
         for key in [k for k in ("chatsite", "echo") if k in b]:

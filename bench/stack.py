@@ -302,11 +302,13 @@ class Stack:
         return {n: p.pid for n, p in self.processes.items() if n.startswith("worker")}
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU used so far by the servers, the workers and this process (the load client)."""
+        """CPU used so far by the servers, the workers, this process (the load client) and the
+        PostgreSQL backends serving the bench database (other databases' backends, the cluster's
+        own processes and Redis, which other users of the machine share, are not counted)."""
         servers = sum(tree_cpu_seconds(pid) for pid in self.server_pids())
         workers = sum(tree_cpu_seconds(pid) for pid in self.worker_pids().values())
         client = sum(os.times()[:2])  # this process only: its children are the servers and workers
-        return {"servers": servers, "workers": workers, "client": client}
+        return {"servers": servers, "workers": workers, "client": client, "postgres": postgres_cpu_seconds(DB_NAME)}
 
     def close(self) -> None:
         for process in self.processes.values():
@@ -362,6 +364,24 @@ def tree_cpu_seconds(pid: int) -> float:
     if children.exists():
         for child in children.read_text().split():
             total += tree_cpu_seconds(int(child))
+    return total
+
+
+def postgres_cpu_seconds(database: str) -> float:
+    """User + system CPU time of the PostgreSQL backends connected to `database` (their process
+    title reads "postgres: CLUSTER: USER DATABASE ...", or without the cluster). A backend that
+    closed since the last call takes its time with it: the stack keeps its connections
+    (DB_CONN_MAX_AGE), so few do under load."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")[0].split()
+            if words[:1] == [b"postgres:"] and database.encode() in words[2:4]:
+                total += tree_cpu_seconds(int(entry.name))
+        except OSError:
+            continue
     return total
 
 

@@ -87,6 +87,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The per-message statements (conversations/sql.py) bind their values on the server and are
+# prepared once per connection (PostgreSQL plans them once, not for every message). Off behind a
+# connection pooler that cannot keep prepared statements (PgBouncer in transaction mode before
+# 1.21, or without max_prepared_statements).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+if IS_POSTGRES and DB_PREPARED_STATEMENTS:
+    # Django turns psycopg's automatic preparing off (None); only server-side binding cursors ever
+    # prepare, and only conversations.sql opens them, so the ORM's statements are unchanged.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

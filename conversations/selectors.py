@@ -72,9 +72,17 @@ def conversation_language(conversation_id) -> str:
         .values_list("language", "browser_language")
         .first()
     )
-    for code in row or ():
-        if language_supported(code):
-            return language_supported(code)
+    return preferred_language(*(row or ()))
+
+
+def preferred_language(*codes: object) -> str:
+    """The first of `codes` (a preference's setting, then its browser's language) that names a
+    language of the chat, else the site's default. The rule of `conversation_language`, for a
+    caller that read the preference with its own query (the turn's load)."""
+    for code in codes:
+        supported = language_supported(code)
+        if supported:
+            return supported
     return settings.LANGUAGE_CODE
 
 

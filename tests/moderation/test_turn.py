@@ -48,10 +48,11 @@ END_PLEASE = "Please end this conversation."
 YES = "yes"
 
 # Statements of `classify_message` for an ordinary turn with an instant responder, as logged by
-# Django on SQLite and on PostgreSQL alike: the turn load (one recursive CTE), the active policy,
-# BEGIN, the conversation lock (+ active leaf), the "not answered yet" check, INSERT reply,
-# INSERT classification, INSERT decision, COMMIT.
-ONE_PASS_MAX_QUERIES = 10  # 9, plus the reader's language (conversations.selectors.conversation_language)
+# Django on SQLite and on PostgreSQL alike: the turn load (one recursive CTE, which also reads the
+# reader's language), the active policy, BEGIN, the conversation lock (+ active leaf), the "not
+# answered yet" check, INSERT reply, INSERT classification, INSERT decision, COMMIT. The language
+# was a tenth statement of its own until 2026-12-02 (docs/benchmarks.md: the throughput step).
+ONE_PASS_MAX_QUERIES = 9
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -244,6 +245,24 @@ def test_an_ordinary_turn_takes_a_fixed_number_of_queries_whatever_the_branch_le
     with django_assert_max_num_queries(ONE_PASS_MAX_QUERIES):
         run_classify(message)
     assert reply_to(message) is not None
+
+
+@pytest.mark.parametrize(
+    ("language", "browser_language", "expected"),
+    [(None, None, "en"), ("de", "", "de"), ("", "es", "es"), ("pl", "es", "pl"), ("", "xx", "en")],
+)
+def test_turn_load_reads_the_readers_language_in_its_one_query(
+    user, language, browser_language, expected, django_assert_num_queries
+):
+    from conversations.models import UserPreference
+
+    if language is not None:
+        UserPreference.objects.create(user=user, language=language, browser_language=browser_language)
+    conv = conversation(user)
+    messages, _ = drive(user, conv, [CALM] * 2)
+    with django_assert_num_queries(1):
+        current = load.turn_load(message_id=messages[-1].id)
+    assert current.language == expected == selectors.conversation_language(conv.id)
 
 
 def test_turn_load_reads_the_window_in_one_query(user, django_assert_num_queries):

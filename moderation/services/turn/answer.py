@@ -12,7 +12,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import Message
 from conversations.responders import texts
@@ -59,7 +58,7 @@ def reply_request(turn: load.Turn, decision: Decision, settings_: policy.PolicyS
         resources=resources_for(decision, settings_),
         allow_end_tool=not decision.crisis_mode,
         cautious=decision.reason == "classification_failed",
-        language=conversation_selectors.conversation_language(turn.message.conversation_id),
+        language=turn.language,
     )
 
 

@@ -2,10 +2,11 @@
 
 `turn_load()` reads the last TURN_WINDOW messages of the branch that ends at the user message,
 each with its decision's branch state, and, for the user message itself, what is stored already
-(a classification, a decision, a finished reply or one in progress), whether an ending closes it
-and whether it waits for the reply to the user message above it. The window is widened to the
-whole branch (a second query) only when it holds no decided earlier user turn to carry the branch
-state, or fewer earlier user turns than the classifier's context wants.
+(a classification, a decision, a finished reply or one in progress), whether an ending closes it,
+whether it waits for the reply to the user message above it, and the language its owner reads.
+The window is widened to the whole branch (a second query) only when it holds no decided earlier
+user turn to carry the branch state, or fewer earlier user turns than the classifier's context
+wants.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from functools import cache
 from django.conf import settings
 
 from conversations import closure, sql
-from conversations.models import Message
+from conversations.models import Conversation, Message, UserPreference
+from conversations.selectors import preferred_language
 from moderation.models import Classification, Decision
 
 # Messages of the branch read for a turn: the classifier's context (CLASSIFIER_CONTEXT_TURNS user
@@ -51,6 +53,7 @@ class Turn:
     reply_in_progress: uuid.UUID | None  # an assistant reply left `streaming` (a worker died mid-reply)
     closed: bool  # an ending that holds closes it (conversations.closure): nothing answers it
     waiting: bool  # its parent is a user message still waiting for its own reply
+    language: str  # the language its owner reads (the rule of conversations.selectors.conversation_language)
 
     @property
     def last_action(self) -> str | None:
@@ -64,8 +67,11 @@ class Turn:
 @cache
 def _window_sql() -> str:
     """The branch walked upward from the leaf, at most `depth` steps, each message with its
-    decision; the leaf's stored work and the closed-message rule in the same statement."""
+    decision; the leaf's stored work, the closed-message rule and the owner's language
+    preference in the same statement."""
     message = Message._meta.db_table
+    conversation = Conversation._meta.db_table
+    preference = UserPreference._meta.db_table
     decision = Decision._meta.db_table
     classification = Classification._meta.db_table
     closed = closure.closed_messages_cte(f"(SELECT conversation_id FROM {message} WHERE id = %s)")  # noqa: S608
@@ -74,6 +80,12 @@ def _window_sql() -> str:
     replies = f"SELECT COUNT(*) FROM {message} r WHERE r.parent_id = m.id"  # noqa: S608
     finished = f"({replies} AND r.role <> 'user' AND r.status <> 'streaming')"
     streaming = f"{replies} AND r.role = 'assistant' AND r.status = 'streaming'"
+    # The reader's language (the rule of conversations.selectors.conversation_language): it was a
+    # query of its own for every turn, and the ORM's cost of building it was a fifth of the
+    # classify worker's CPU under load (docs/benchmarks.md).
+    owner_preference = (
+        f"FROM {preference} p JOIN {conversation} o ON o.owner_id = p.user_id WHERE o.id = m.conversation_id"
+    )
     return f"""
         WITH RECURSIVE branch(id, depth) AS (
             SELECT id, 0 FROM {message} WHERE id = %s
@@ -92,7 +104,9 @@ def _window_sql() -> str:
                    (SELECT r.id FROM {message} r WHERE r.parent_id = m.id AND r.role = 'assistant'
                     AND r.status = 'streaming' LIMIT 1) END AS in_progress,
                CASE WHEN b.depth = 1 AND m.role = 'user' THEN
-                   CASE WHEN {finished} = 0 OR ({streaming}) > 0 THEN 1 ELSE 0 END ELSE 0 END AS pending
+                   CASE WHEN {finished} = 0 OR ({streaming}) > 0 THEN 1 ELSE 0 END ELSE 0 END AS pending,
+               CASE WHEN b.depth = 0 THEN (SELECT p.language {owner_preference}) END AS language,
+               CASE WHEN b.depth = 0 THEN (SELECT p.browser_language {owner_preference}) END AS browser_language
         FROM branch b JOIN {message} m ON m.id = b.id
         LEFT JOIN {decision} d ON d.message_id = m.id
         ORDER BY b.depth DESC
@@ -144,6 +158,7 @@ def _turn_of(leaf_id: uuid.UUID, rows: list[tuple]) -> Turn | None:
         answered=bool(leaf[10]),
         reply_in_progress=sql.as_uuid(leaf[11]),
         waiting=bool(parent[12]) if parent is not None else False,
+        language=preferred_language(leaf[13], leaf[14]),
     )
 
 
