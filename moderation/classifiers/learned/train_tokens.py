@@ -194,7 +194,9 @@ def train_heads(
                 torch.nn.Linear(hidden, y.shape[1]),
             )
 
-        def forward(self, xb, ids: np.ndarray):
+        def forward(self, xb, row_ids: np.ndarray):
+            # a turn read without context is its own joined text: each distinct text pooled once
+            ids, inverse = np.unique(row_ids, return_inverse=True)
             starts = offsets[ids]
             lengths = offsets[ids + 1] - starts
             longest = int(lengths.max())
@@ -215,6 +217,7 @@ def train_heads(
                 ],
                 dim=1,
             )
+            pooled = pooled[torch.from_numpy(inverse.reshape(-1))]
             return self.heads(torch.cat([xb, pooled.view(len(xb), 2 * width)], dim=1))
 
     model = Net()
