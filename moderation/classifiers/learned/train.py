@@ -459,9 +459,9 @@ def train_all(
 # ---------------------------------------------------------------- the whole procedure
 
 
-def training_set(examples: Sequence[Example]) -> list[Example]:
+def training_set(examples: Sequence[Example], *, seed: int = SEED) -> list[Example]:
     base = [e for e in examples if e.trainable]
-    return base + augmented(base)
+    return base + augmented(base, seed=seed)
 
 
 def save(fitted: Fitted, directory: Path, *, version: str, info: dict) -> None:

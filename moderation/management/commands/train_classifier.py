@@ -55,6 +55,7 @@ class Command(BaseCommand):
             help="LOSO folds: one per source, or grouped (train.grouped_folds: 7 folds)",
         )
         parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+        parser.add_argument("--seed", type=int, default=None, help="training seed (default: train.SEED)")
         parser.add_argument(
             "--writers",
             default=",".join(SHIPPED_WRITERS),
@@ -96,7 +97,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         shared = data.load_shared(options["datasets"])
         examples = shared + corpus
-        training = train.training_set(examples)
+        seed = train.SEED if options["seed"] is None else options["seed"]
+        training = train.training_set(examples, seed=seed)
         cache = train.FeatureCache(CACHE)
         cache.embed(
             train.all_texts(examples) + train.all_texts(held_back) + train.all_texts(training), progress=self._progress
@@ -117,7 +119,12 @@ class Command(BaseCommand):
         if fold_of:
             self.stdout.write(f"grouped folds: {fold_of}")
         trained = train.train_all(
-            train.feature_matrix(cache, training), training, log=self.stdout.write, fold_of=fold_of, tokens=tokens
+            train.feature_matrix(cache, training),
+            training,
+            seed=seed,
+            log=self.stdout.write,
+            fold_of=fold_of,
+            tokens=tokens,
         )
         kind = "tokpool" if tokens is not None else "mlp"
         version = options["model_version"] or f"use-m3-{kind}-{time.strftime('%Y%m%d')}"
@@ -126,7 +133,7 @@ class Command(BaseCommand):
             "training_rows": len(training),
             "training_sources": dict(sorted(sources.items())),
             "corpus_rows": len(corpus),
-            "seed": train.SEED,
+            "seed": seed,
             "epochs": train.EPOCHS,
             "pooling": options["pooling"],
             "folds": options["folds"],
