@@ -1,5 +1,5 @@
 """`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--writers w1,w2|all] [--loso OUT.jsonl] [--epochs N]
-[--check-corpus]`
+[--pooling max|tokens] [--folds source|grouped] [--seed N] [--threads N] [--check-corpus]`
 
 Rebuilds the learned backend's heads (moderation/classifiers/learned/weights/) from the project's
 corpus (settings.CLASSIFIER_CORPUS_DIR, default corpus/) and the permissively licensed shared sets
@@ -11,6 +11,10 @@ corpus and trains nothing. Needs requirements-train.txt (torch, scikit-learn).
 `--writers` picks the corpus files trained on; the default, SHIPPED_WRITERS, is the selection the
 committed heads were trained on, so a bare run reproduces them (MODEL_CARD.md). The corpus rows of
 the other writers are still written to `--loso`, scored by the trained heads, which never saw them.
+
+`--pooling tokens` (round 3, opt-in, measured and not shipped: MODEL_CARD.md) also trains a pooling
+over the encoder's token features (tokens.py); their cache is built once under var/classifier/.
+`--folds grouped` holds out groups of sources (train.grouped_folds: 7 folds instead of 16).
 """
 
 from __future__ import annotations
