@@ -1,6 +1,6 @@
 """Combine two `train_classifier --loso` files row by row: the crisis outputs (self_harm and
 threat_to_others at every level, and the crisis threshold) from one, everything else from the
-other (docs/benchmarks_classifier.md "Round 3": the token pooling's reading of what a text asks
+other (docs/benchmarks_classifier.md "Round 3, the learned judge": the token pooling's reading of what a text asks
 with the frozen heads' reading of who is at risk). Both files must come from the same folds; each
 row's probabilities and thresholds were fitted out of its fold in both, so the combination is too.
 

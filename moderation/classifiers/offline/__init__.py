@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from moderation.classifiers.base import Verdict
 from moderation.classifiers.offline import lexicon as lx
-from moderation.classifiers.offline import threats
+from moderation.classifiers.offline import risk, threats
 from moderation.classifiers.offline.normalize import deobfuscated, plain
 from moderation.classifiers.offline.scoring import GENUINE_EXCUSES, Analysis, analyse
 
@@ -40,6 +40,8 @@ FOLLOW_UP_MAX_WORDS = 30  # longer messages stand on their own (unless they insi
 SHORT_FOLLOW_UP_WORDS = 4  # "and then?", "how much?": elliptical, so about the context
 CRISIS = frozenset({"self_harm", "threat_to_others"})
 PER_TURN = frozenset({"abuse"})  # judged per turn; persistence escalates it instead of carrying
+# scoring.py read the turn as about someone else, or as a request for content: not the user's own risk
+THIRD_PARTY_SIGNALS = frozenset({"self_harm:third_party", "self_harm:discussion"})
 
 _analyse = lru_cache(maxsize=16384)(analyse)
 
@@ -86,7 +88,7 @@ def _genuine_frame(normalised: str) -> bool:
 
 class OfflineClassifier:
     name = "offline"
-    version = "rules-2.1"
+    version = "rules-2.2"
 
     @staticmethod
     def clear_caches() -> None:
@@ -132,6 +134,13 @@ class OfflineClassifier:
             if severity > scores.get(category, 0):
                 scores[category] = severity
                 signals.append(signal)
+        # Own risk without the explicit words (risk.py), unless the rules read the turn as about
+        # someone else or as a request for content.
+        if not THIRD_PARTY_SIGNALS & set(signals):
+            for category, signal, severity in risk.assess(normalised):
+                if severity > scores.get(category, 0):
+                    scores[category] = severity
+                    signals.extend((signal, "crisis:self_harm"))
         insists = current.insists
         if not active:
             return scores, signals, insists
