@@ -130,12 +130,13 @@ class LearnedClassifier:
     @property
     def encoder(self):
         if self._encoder is None:
+            pooling = self.heads.pooling  # the heads' trained token pooling, if any (loaded outside the lock)
             with self._lock:
                 if self._encoder is None:
                     from moderation.classifiers.learned.encoder import Encoder, one_blas_thread
 
                     one_blas_thread()
-                    self._encoder = Encoder(threads=1)
+                    self._encoder = Encoder(threads=1, pooling=pooling)
         return self._encoder
 
     @property

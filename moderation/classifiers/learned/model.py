@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from moderation.classifiers.learned.encoder import DIM, WIDTH
+from moderation.classifiers.learned.tokens import TokenPooling
 from moderation.taxonomy import NAMES
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -60,10 +61,16 @@ def texts_to_encode(text: str, context: Sequence[str]) -> list[str]:
 
 
 def features(embeddings: np.ndarray, *, has_context: bool, last_action: str | None) -> np.ndarray:
-    """One feature row from the embeddings of `texts_to_encode` (in that order)."""
-    row = np.zeros(FEATURES, dtype=np.float32)
-    row[:WIDTH] = embeddings[0]
-    row[WIDTH : 2 * WIDTH] = embeddings[1]
+    """One feature row from the embeddings of `texts_to_encode` (in that order). Embeddings wider
+    than WIDTH carry the trained token pooling (tokens.py): the turn's and the joined turns' are
+    appended after the FEATURES frozen ones."""
+    extra = embeddings.shape[1] - WIDTH
+    row = np.zeros(FEATURES + 2 * extra, dtype=np.float32)
+    row[:WIDTH] = embeddings[0, :WIDTH]
+    row[WIDTH : 2 * WIDTH] = embeddings[1, :WIDTH]
+    if extra:
+        row[FEATURES : FEATURES + extra] = embeddings[0, WIDTH:]
+        row[FEATURES + extra :] = embeddings[1, WIDTH:]
     at = 2 * WIDTH
     if has_context and len(embeddings) > 2:
         row[at : at + DIM] = embeddings[2:, :DIM].mean(axis=0)
@@ -121,6 +128,8 @@ class Heads:
         self.thresholds = Thresholds.from_json(meta["thresholds"])  # type: ignore[arg-type]
         self.version = str(meta["version"])
         self.meta = meta
+        # round 3 (`--pooling tokens`): the trained token pooling the encoder applies (tokens.py)
+        self.pooling = TokenPooling.from_arrays(arrays)
 
     @classmethod
     def load(cls, directory: str | Path = WEIGHTS_DIR) -> Heads:

