@@ -198,19 +198,28 @@ class Fitted:
         return Heads(self.arrays, {"thresholds": self.thresholds.as_json(), "version": version})
 
 
+def training_tensors(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndarray) -> tuple:
+    """The standardisation (mean, scale), the standardised features, targets, mask and weights as
+    tensors, and the positives' weight per output: positives are rare per output, so they are
+    weighed up (bounded) and a rare category is still learned."""
+    import torch
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-3
+    xt = torch.from_numpy((x - mean) / scale)
+    yt, mt, wt = torch.from_numpy(y), torch.from_numpy(mask), torch.from_numpy(weights)
+    positives = (yt * mt).sum(0)
+    negatives = ((1 - yt) * mt).sum(0)
+    pos_weight = torch.clamp(negatives / torch.clamp(positives, min=1.0), 1.0, 8.0)
+    return mean, scale, xt, yt, mt, wt, pos_weight
+
+
 def train_heads(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndarray, *, seed: int = SEED) -> dict:
     """The MLP's raw weights (no calibration yet) as numpy arrays."""
     import torch
 
     torch.manual_seed(seed)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0) + 1e-3
-    xt = torch.from_numpy((x - mean) / scale)
-    yt, mt, wt = torch.from_numpy(y), torch.from_numpy(mask), torch.from_numpy(weights)
-    # positives are rare per output: weigh them up (bounded) so a rare category is still learned
-    positives = (yt * mt).sum(0)
-    negatives = ((1 - yt) * mt).sum(0)
-    pos_weight = torch.clamp(negatives / torch.clamp(positives, min=1.0), 1.0, 8.0)
+    mean, scale, xt, yt, mt, wt, pos_weight = training_tensors(x, y, mask, weights)
     model = torch.nn.Sequential(
         torch.nn.Dropout(0.1),
         torch.nn.Linear(x.shape[1], HIDDEN),

@@ -169,14 +169,10 @@ def train_heads(
     (tok_M, tok_c, tok_A in the encoder's basis; tokz_W, tokz_b in the cache's, for LOSO)."""
     import torch
 
+    from moderation.classifiers.learned.train import training_tensors
+
     torch.manual_seed(seed)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0) + 1e-3
-    xt = torch.from_numpy((x - mean) / scale)
-    yt, mt, wt = torch.from_numpy(y), torch.from_numpy(mask), torch.from_numpy(weights)
-    positives = (yt * mt).sum(0)
-    negatives = ((1 - yt) * mt).sum(0)
-    pos_weight = torch.clamp(negatives / torch.clamp(positives, min=1.0), 1.0, 8.0)
+    mean, scale, xt, yt, mt, wt, pos_weight = training_tensors(x, y, mask, weights)
     store = torch.from_numpy(rows.cache.store)
     offsets = rows.cache.offsets
     width = (2 + ATTENTION) * UNITS
