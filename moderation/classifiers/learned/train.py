@@ -198,25 +198,11 @@ class Fitted:
         return Heads(self.arrays, {"thresholds": self.thresholds.as_json(), "version": version})
 
 
-def training_tensors(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndarray) -> tuple:
-    """The standardisation (mean, scale), the standardised features, targets, mask and weights as
-    tensors, and the positives' weight per output: positives are rare per output, so they are
-    weighed up (bounded) and a rare category is still learned."""
-    import torch
-
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0) + 1e-3
-    xt = torch.from_numpy((x - mean) / scale)
-    yt, mt, wt = torch.from_numpy(y), torch.from_numpy(mask), torch.from_numpy(weights)
-    positives = (yt * mt).sum(0)
-    negatives = ((1 - yt) * mt).sum(0)
-    pos_weight = torch.clamp(negatives / torch.clamp(positives, min=1.0), 1.0, 8.0)
-    return mean, scale, xt, yt, mt, wt, pos_weight
-
-
 def train_heads(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndarray, *, seed: int = SEED) -> dict:
     """The MLP's raw weights (no calibration yet) as numpy arrays."""
     import torch
+
+    from moderation.classifiers.learned.train_tokens import training_tensors
 
     torch.manual_seed(seed)
     mean, scale, xt, yt, mt, wt, pos_weight = training_tensors(x, y, mask, weights)

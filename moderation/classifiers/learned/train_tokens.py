@@ -150,6 +150,22 @@ def full_rows(arrays: dict, x: np.ndarray, rows: TokenRows | None) -> np.ndarray
     return np.concatenate([x, pooled(arrays, rows)], axis=1)
 
 
+def training_tensors(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndarray) -> tuple:
+    """The standardisation (mean, scale), the standardised features, targets, mask and weights as
+    tensors, and the positives' weight per output: positives are rare per output, so they are
+    weighed up (bounded) and a rare category is still learned."""
+    import torch
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-3
+    xt = torch.from_numpy((x - mean) / scale)
+    yt, mt, wt = torch.from_numpy(y), torch.from_numpy(mask), torch.from_numpy(weights)
+    positives = (yt * mt).sum(0)
+    negatives = ((1 - yt) * mt).sum(0)
+    pos_weight = torch.clamp(negatives / torch.clamp(positives, min=1.0), 1.0, 8.0)
+    return mean, scale, xt, yt, mt, wt, pos_weight
+
+
 def train_heads(
     x: np.ndarray,
     y: np.ndarray,
@@ -168,8 +184,6 @@ def train_heads(
     """The pooling and the MLP trained jointly; numpy arrays in model.Heads's layout plus the pooling
     (tok_M, tok_c, tok_A in the encoder's basis; tokz_W, tokz_b in the cache's, for LOSO)."""
     import torch
-
-    from moderation.classifiers.learned.train import training_tensors
 
     torch.manual_seed(seed)
     mean, scale, xt, yt, mt, wt, pos_weight = training_tensors(x, y, mask, weights)
