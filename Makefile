@@ -93,17 +93,18 @@ CORPUS_DIR ?= corpus
 # the shared sets beside a clone at /work/<dir>; from anywhere else: make train DATASETS_DIR=/work/shared/datasets
 DATASETS_DIR ?= ../shared/datasets
 LOSO ?= var/classifier/loso.jsonl
-# train_classifier's default --writers is the shipped selection, so `make train` rewrites the committed
-# heads as they are; TRAIN_ARGS="--writers all" trains on every writer (round 2, measured, not shipped)
+# `train_classifier --shipped` runs both trainings of the committed weights (the round-1 crisis heads,
+# then the round-4 token pooling on every writer: MODEL_CARD.md), so `make train` rewrites them as they
+# are; TRAIN_ARGS="--threads 2" trains on both cores
 TRAIN_ARGS ?=
 
 train: $(VENV)/.installed-train var/secret_key ## Retrain the learned classifier (commits nothing; rewrites the shipped heads, writes LOSO predictions)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
-	nice -n 5 $(PY) manage.py train_classifier --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) --loso $(LOSO) $(TRAIN_ARGS)
+	nice -n 5 $(PY) manage.py train_classifier --shipped --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) --loso $(LOSO) $(TRAIN_ARGS)
 
 eval: $(VENV)/.installed-train var/secret_key ## Every classifier backend per source and per language (learned: leave-one-source-out)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
-	test -f $(LOSO) || nice -n 5 $(PY) manage.py train_classifier --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) \
+	test -f $(LOSO) || nice -n 5 $(PY) manage.py train_classifier --shipped --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) \
 		--loso $(LOSO) --output var/classifier/weights
 	nice -n 5 $(PY) scripts/measure_classifier.py --corpus $(CORPUS_DIR) --datasets $(DATASETS_DIR) --loso $(LOSO) $(EVAL_ARGS)
 

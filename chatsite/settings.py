@@ -283,7 +283,7 @@ CLASSIFIER_TIMEOUT = env_float("CLASSIFIER_TIMEOUT", 10.0)
 CLASSIFIER_CONTEXT_TURNS = env_int("CLASSIFIER_CONTEXT_TURNS", 4)
 # The output rail (moderation/rails.py) classifies the assistant's reply as it streams, every few
 # hundred characters: a local backend (a few ms a check), whatever CLASSIFIER_BACKEND is.
-RAIL_CLASSIFIER_BACKEND = env_str("RAIL_CLASSIFIER_BACKEND", "hybrid")
+RAIL_CLASSIFIER_BACKEND = env_str("RAIL_CLASSIFIER_BACKEND", "hybrid-output")
 # Each worker process remembers the active policy version this long (seconds), instead of reading
 # it for every message; a publication reaches every worker within this delay. 0: read every time.
 POLICY_CACHE_SECONDS = env_float("POLICY_CACHE_SECONDS", 2.0 if REDIS_URL else 0.0)

@@ -30,8 +30,9 @@ cut) and yields nothing more; `rail.trip` says what fired, where, and holds the 
 (stored for moderators only, hidden until revealed). The caller replaces the reply with a refusal
 in the user's language (moderation.services.turn.answer) and the settle stage records it.
 
-The classifier is `settings.RAIL_CLASSIFIER_BACKEND` (default `hybrid`, local, 5-12 ms a check
-here: docs/benchmarks.md).
+The classifier is `settings.RAIL_CLASSIFIER_BACKEND` (default `hybrid-output`: the default backend
+with the learned judge's frozen heads, hybrid.OutputHybridClassifier; local, 5-12 ms a check here:
+docs/benchmarks.md).
 A check whose classifier fails falls back to the lexicon (`offline`); if that fails too, the text
 passes (logged: the reply is not withheld for a broken classifier).
 """
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 RAIL_CATEGORIES: tuple[str, ...] = tuple(name for name in NAMES if name not in CRISIS_CATEGORIES and name != "abuse")
 FALLBACK_BACKEND = "offline"
-DEFAULT_BACKEND = "hybrid"
+DEFAULT_BACKEND = "hybrid-output"  # hybrid.OutputHybridClassifier: the default backend on assistant text
 
 FIRST_STEP = 80  # the first check comes early: the user waits for nothing longer than that
 STEP = 200  # then a check after at least this many new characters, at a sentence end

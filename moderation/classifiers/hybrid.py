@@ -175,3 +175,29 @@ class HybridClassifier:
 
 
 __all__ = ["HybridClassifier", "combine"]
+
+
+class OutputHybridClassifier(HybridClassifier):
+    """The output rail's judge (`hybrid-output`, rails.DEFAULT_BACKEND): the default backend's
+    lexicon and encoder, with the learned judge's heads on the frozen features alone (the round-1
+    heads its crisis outputs come from: model.CombinedHeads.frozen).
+
+    The round-4 heads were trained and measured on what users write; on assistant text they read a
+    household-chemical safety warning as cbrn 4 (p 0.99) and an Italian ransomware how-to as
+    cyber_attack 1 (tests/moderation/test_rails.py), where the round-1 heads, with which the rail was
+    measured (docs/benchmarks.md), read both right. Sharing the encoder costs no memory."""
+
+    name = "hybrid-output"
+
+    def __init__(self, *, user: HybridClassifier | None = None) -> None:
+        from moderation.classifiers.registry import get_classifier
+
+        user = user or get_classifier("hybrid")
+        learned = LearnedClassifier(heads=user.learned.heads.frozen, encoder=user.learned.encoder, eager=False)
+        super().__init__(
+            lexicon=user.lexicon,
+            learned=learned,
+            veto=user.veto,
+            crisis_veto=user.crisis_veto,
+            flag_veto=user.flag_veto,
+        )

@@ -11,6 +11,7 @@ from moderation.classifiers.base import Classifier
 
 BUILTIN = {
     "hybrid": "moderation.classifiers.hybrid.HybridClassifier",
+    "hybrid-output": "moderation.classifiers.hybrid.OutputHybridClassifier",
     "learned": "moderation.classifiers.learned.LearnedClassifier",
     "offline": "moderation.classifiers.offline.OfflineClassifier",
     "anthropic": "moderation.classifiers.anthropic.AnthropicClassifier",

@@ -37,7 +37,7 @@ def rail_site(django_db_setup, django_db_blocker, fake_model):
             ANTHROPIC_BASE_URL=fake_model.base_url,
             ANTHROPIC_MAX_RETRIES="0",
             CLASSIFIER_BACKEND="offline",
-            RAIL_CLASSIFIER_BACKEND="hybrid",
+            RAIL_CLASSIFIER_BACKEND="hybrid-output",
         ) as (base_url, _process):
             yield base_url
 

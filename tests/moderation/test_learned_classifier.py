@@ -103,7 +103,9 @@ def test_the_committed_weights_judge_without_the_network(learned, monkeypatch):
 
 
 def test_every_category_and_level_is_an_output(learned):
-    assert learned.heads.w2.shape[1] == len(OUTPUTS) == 1 + 3 * len(NAMES)
+    heads = learned.heads
+    for part in (heads.main, heads.crisis) if hasattr(heads, "crisis") else (heads,):
+        assert part.w2.shape[1] == len(OUTPUTS) == 1 + 3 * len(NAMES)
 
 
 def test_an_obfuscated_turn_is_also_read_deobfuscated(learned):

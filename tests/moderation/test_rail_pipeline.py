@@ -43,7 +43,7 @@ TAIL = " Then you wait for the right moment. " * 10
 
 @pytest.fixture
 def rail_hybrid(settings):
-    settings.RAIL_CLASSIFIER_BACKEND = "hybrid"  # the real default backend on the assistant's text
+    settings.RAIL_CLASSIFIER_BACKEND = "hybrid-output"  # the real default backend on the assistant's text
 
 
 class TurningResponder:
@@ -88,7 +88,7 @@ def assert_withheld(message, reply, language: str) -> RailEvent:
     assert "pipe" not in reply.content.lower() and "Rohrbombe" not in reply.content
     event = RailEvent.objects.get(message=reply)
     assert event.category == "violent_extremism" and event.severity >= 3 and event.threshold == 3
-    assert event.backend == "hybrid" and event.backend_version
+    assert event.backend == "hybrid-output" and event.backend_version
     assert len(BENIGN_START) < event.offset <= len(BENIGN_START + HARMFUL)
     assert "black powder" in event.withheld  # kept for moderators only
     flag = Flag.objects.get(kind=Flag.Kind.RAIL)

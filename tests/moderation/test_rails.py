@@ -102,7 +102,7 @@ BENIGN = {
 
 @pytest.fixture
 def hybrid(settings):
-    settings.RAIL_CLASSIFIER_BACKEND = "hybrid"
+    settings.RAIL_CLASSIFIER_BACKEND = "hybrid-output"
 
 
 @pytest.mark.parametrize("name", sorted(HARMFUL))

@@ -127,17 +127,6 @@ def test_level_3_thresholds_are_fitted_per_category_out_of_source(monkeypatch):
     assert train.Thresholds.from_json(t.as_json()) == t
 
 
-def test_the_default_writers_are_the_ones_the_committed_heads_were_trained_on():
-    # a bare `manage.py train_classifier` must reproduce what is shipped: shipping heads trained on
-    # other writers without moving the default (or the reverse) fails here
-    from moderation.classifiers.learned.model import Heads
-    from moderation.management.commands.train_classifier import SHIPPED_WRITERS
-
-    trained = Heads.load().meta["training_sources"]
-    corpus_writers = {source.removeprefix("corpus-") for source in trained if source.startswith("corpus-")}
-    assert corpus_writers == set(SHIPPED_WRITERS)
-
-
 def test_an_unknown_writer_is_a_clear_error_before_any_training(tmp_path):
     from django.core.management import CommandError, call_command
 

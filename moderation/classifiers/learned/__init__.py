@@ -23,9 +23,11 @@ from moderation.classifiers.learned.model import (
     CRISIS,
     OUTPUTS,
     WEIGHTS_DIR,
+    CombinedHeads,
     Heads,
     Thresholds,
     features,
+    load_heads,
     severities,
     texts_to_encode,
 )
@@ -104,7 +106,12 @@ class LearnedClassifier:
     name = "learned"
 
     def __init__(
-        self, *, weights_dir: str | None = None, heads: Heads | None = None, encoder=None, eager: bool = True
+        self,
+        *,
+        weights_dir: str | None = None,
+        heads: Heads | CombinedHeads | None = None,
+        encoder=None,
+        eager: bool = True,
     ) -> None:
         """`eager`: load the weights and the encoder now (a worker builds its backend at start,
         chatsite/celery.py, so that no user's message pays the 1-2 s)."""
@@ -120,11 +127,11 @@ class LearnedClassifier:
         _ = (self.heads, self.encoder)
 
     @property
-    def heads(self) -> Heads:
+    def heads(self) -> Heads | CombinedHeads:
         if self._heads is None:
             with self._lock:
                 if self._heads is None:
-                    self._heads = Heads.load(self._weights_dir)
+                    self._heads = load_heads(self._weights_dir)
         return self._heads
 
     @property

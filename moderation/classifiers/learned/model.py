@@ -13,13 +13,18 @@ time): `flag` (any category at severity >= 2), and per category `>= 2`, `>= 3`, 
 Severities come from the calibrated probabilities and the thresholds stored with the weights
 (`severities`). Pure numpy: the weights are float16 in `weights/model.npz`, the thresholds and
 calibration in `weights/model.json`.
+
+Two head sets (round 4, `load_heads`): when `weights/crisis.npz` and `crisis.json` are there, the
+crisis outputs (self_harm and threat_to_others at every level) and the crisis threshold come from
+those heads, everything else from `model.*` (`CombinedHeads`). Both read the same feature row: the
+crisis heads its first FEATURES columns (the frozen features), the others all of it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +41,7 @@ LEVELS = (2, 3, 4)
 OUTPUTS = ("flag", *(f"{name}>={level}" for name in NAMES for level in LEVELS))
 FEATURES = 2 * WIDTH + DIM + 1 + len(ACTIONS)
 CRISIS = ("self_harm", "threat_to_others")
+CRISIS_COLUMNS = [OUTPUTS.index(f"{name}>={level}") for name in CRISIS for level in LEVELS]
 
 
 MAX_CHARS = 1200  # a longer text is read as its first and last 600 characters (the encoder's cost is linear)
@@ -132,14 +138,26 @@ class Heads:
         self.pooling = TokenPooling.from_arrays(arrays)
 
     @classmethod
-    def load(cls, directory: str | Path = WEIGHTS_DIR) -> Heads:
+    def load(cls, directory: str | Path = WEIGHTS_DIR, name: str = "model") -> Heads:
         directory = Path(directory)
-        with np.load(directory / "model.npz", allow_pickle=False) as arrays:
-            loaded = {name: arrays[name] for name in arrays.files}
-        meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+        with np.load(directory / f"{name}.npz", allow_pickle=False) as arrays:
+            loaded = {key: arrays[key] for key in arrays.files}
+        meta = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
         return cls(loaded, meta)
 
+    @property
+    def width(self) -> int:
+        """The feature row's length these heads read."""
+        return len(self.mean)
+
+    @property
+    def frozen(self) -> Heads:
+        return self
+
     def logits(self, rows: np.ndarray) -> np.ndarray:
+        """Rows wider than these heads read (token-pooled features appended) are read by their
+        first `width` columns: heads trained on the frozen features alone read those."""
+        rows = rows[:, : self.width]
         hidden = (rows - self.mean) / self.scale @ self.w1 + self.b1
         np.maximum(hidden, 0.0, out=hidden)
         return hidden @ self.w2 + self.b2
@@ -148,6 +166,52 @@ class Heads:
         """(n, len(OUTPUTS)) calibrated probabilities."""
         z = self.platt_a * self.logits(rows) + self.platt_b
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+class CombinedHeads:
+    """`main`'s probabilities, with the crisis outputs from `crisis` (heads on the frozen features
+    alone, no token pooling): the round-4 heads read what a text asks better, the round-1 heads who
+    is at risk (docs/benchmarks_classifier.md, "Round 4")."""
+
+    def __init__(self, main: Heads, crisis: Heads) -> None:
+        if crisis.pooling is not None or crisis.width > main.width:
+            raise ValueError("the crisis heads must read the frozen features only")
+        if list(crisis.meta.get("outputs", OUTPUTS)) != list(OUTPUTS):
+            raise ValueError("the crisis heads were trained on other outputs")
+        self.main = main
+        self.crisis = crisis
+        self.thresholds = replace(main.thresholds, crisis=crisis.thresholds.crisis)
+        self.version = f"{main.version}+{crisis.version}"
+        self.meta = main.meta
+        self.pooling = main.pooling
+
+    @property
+    def frozen(self) -> Heads:
+        """The heads on the frozen features alone (the output rail reads assistant text with them)."""
+        return self.crisis
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        p = self.main.probabilities(rows)
+        p[:, CRISIS_COLUMNS] = self.crisis.probabilities(rows)[:, CRISIS_COLUMNS]
+        return p
+
+
+def combined_loso_row(row: Mapping[str, object], crisis_row: Mapping[str, object]) -> dict[str, object]:
+    """What `CombinedHeads` makes of one `train_classifier --loso` row, from the two head sets' rows
+    (each out of its own fold, so the combination is too)."""
+    p = list(row["p"])  # type: ignore[call-overload]
+    for j in CRISIS_COLUMNS:
+        p[j] = crisis_row["p"][j]  # type: ignore[index]
+    thresholds = {**row["thresholds"], "crisis": crisis_row["thresholds"]["crisis"]}  # type: ignore[dict-item, index]
+    return {**row, "p": p, "thresholds": thresholds}
+
+
+def load_heads(directory: str | Path = WEIGHTS_DIR) -> Heads | CombinedHeads:
+    """The heads in `directory`: `model.*`, combined with `crisis.*` when those are there."""
+    main = Heads.load(directory)
+    if not (Path(directory) / "crisis.npz").exists():
+        return main
+    return CombinedHeads(main, Heads.load(directory, "crisis"))
 
 
 def severities(probabilities: np.ndarray, thresholds: Thresholds) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--writers w1,w2|all] [--loso OUT.jsonl] [--epochs N]
-[--pooling max|tokens] [--folds source|grouped] [--seed N] [--threads N] [--check-corpus]`
+[--pooling max|tokens] [--folds source|grouped] [--seed N] [--threads N] [--crisis-heads DIR] [--crisis-loso FILE]
+[--shipped] [--check-corpus]`
 
 Rebuilds the learned backend's heads (moderation/classifiers/learned/weights/) from the project's
 corpus (settings.CLASSIFIER_CORPUS_DIR, default corpus/) and the permissively licensed shared sets
@@ -8,18 +9,27 @@ committed), so a second run only trains. `--loso OUT` also writes leave-one-sour
 probabilities (one training per held-out source) for `make eval`. `--check-corpus` validates the
 corpus and trains nothing. Needs requirements-train.txt (torch, scikit-learn).
 
-`--writers` picks the corpus files trained on; the default, SHIPPED_WRITERS, is the selection the
-committed heads were trained on, so a bare run reproduces them (MODEL_CARD.md). The corpus rows of
-the other writers are still written to `--loso`, scored by the trained heads, which never saw them.
+`--shipped` (what `make train` runs) reproduces the committed weights: two trainings, each with the
+recipe recorded here (SHIPPED_CRISIS, SHIPPED_MAIN) and in the weights' JSON.
+1. The crisis heads (round 1): frozen features, writers w1-w4, one fold per source; written to
+   var/classifier/crisis-heads/, then copied beside the others as `crisis.npz` and `crisis.json`.
+2. The other heads (round 4): the token pooling trained with the heads on every writer, grouped folds.
+The run time takes the crisis outputs from the first and the rest from the second
+(model.CombinedHeads; MODEL_CARD.md says why). With `--loso`, the file written combines both
+trainings' out-of-fold predictions the same way.
 
-`--pooling tokens` (round 3, opt-in, measured and not shipped: MODEL_CARD.md) also trains a pooling
-over the encoder's token features (tokens.py); their cache is built once under var/classifier/.
-`--folds grouped` holds out groups of sources (train.grouped_folds: 7 folds instead of 16).
+Single trainings (measurements): `--writers` picks the corpus files trained on (default
+w1-w4); the corpus rows of the other writers are still written to `--loso`, scored by the trained
+heads, which never saw them. `--pooling tokens` also trains a pooling over the encoder's token
+features (tokens.py); their cache is built once under var/classifier/. `--folds grouped` holds out
+groups of sources (train.grouped_folds: 7 folds instead of 16). `--crisis-heads DIR` copies DIR's
+heads in as the crisis heads; `--crisis-loso FILE` combines FILE's predictions into `--loso`.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,9 +40,10 @@ from django.core.management.base import BaseCommand, CommandError
 DEFAULT_DATASETS = Path(settings.BASE_DIR).parent / "shared" / "datasets"
 CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "features-use-m3-pooled.npz"
 TOKEN_CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "tokens-use-m3-pca256.npz"
-# the corpus files the committed heads were trained on (round 1): the round-2 retraining on every
-# writer is measured in docs/benchmarks_classifier.md and not shipped
-SHIPPED_WRITERS = ("w1", "w2", "w3", "w4")
+CRISIS_HEADS = Path(settings.BASE_DIR) / "var" / "classifier" / "crisis-heads"
+# the committed weights' two recipes (`--shipped`): the crisis heads of round 1, the rest of round 4
+SHIPPED_CRISIS = {"writers": "w1,w2,w3,w4", "pooling": "max", "folds": "source", "model_version": "use-m3-mlp-1"}
+SHIPPED_MAIN = {"writers": "all", "pooling": "tokens", "folds": "grouped", "model_version": "use-m3-tokpool-4"}
 
 
 class Command(BaseCommand):
@@ -62,11 +73,30 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="training seed (default: train.SEED)")
         parser.add_argument(
             "--writers",
-            default=",".join(SHIPPED_WRITERS),
-            help="corpus writers to train on, comma-separated, or 'all' (default: the shipped selection)",
+            default=SHIPPED_CRISIS["writers"],
+            help="corpus writers to train on, comma-separated, or 'all' (default: w1-w4, round 1)",
+        )
+        parser.add_argument(
+            "--crisis-heads", default=None, help="a weights directory whose heads give the crisis outputs"
+        )
+        parser.add_argument("--crisis-loso", default=None, help="those heads' --loso file, combined into --loso")
+        parser.add_argument(
+            "--shipped", action="store_true", help="both trainings of the committed weights (what `make train` runs)"
         )
 
     def handle(self, *args, **options):
+        if not options["shipped"]:
+            return self.train(options)
+        if options["crisis_heads"] or options["crisis_loso"]:
+            raise CommandError("--shipped trains its own crisis heads")
+        crisis_loso = CRISIS_HEADS / "loso.jsonl" if options["loso"] else None
+        self.stdout.write(f"1/2: the crisis heads {SHIPPED_CRISIS}")
+        self.train({**options, **SHIPPED_CRISIS, "output": str(CRISIS_HEADS), "loso": crisis_loso and str(crisis_loso)})
+        self.stdout.write(f"2/2: the other heads {SHIPPED_MAIN}")
+        crisis = {"crisis_heads": str(CRISIS_HEADS), "crisis_loso": crisis_loso and str(crisis_loso)}
+        self.train({**options, **SHIPPED_MAIN, **crisis})
+
+    def train(self, options) -> None:
         from moderation.classifiers.learned import data
         from moderation.classifiers.learned.model import WEIGHTS_DIR
 
@@ -79,6 +109,7 @@ class Command(BaseCommand):
             if problems:
                 raise CommandError(f"{len(problems)} corpus problems")
             return
+        crisis_heads = self.crisis_heads(options)
         held_back: list = []
         if options["writers"] != "all":
             writers = {w.strip() for w in options["writers"].split(",") if w.strip()}
@@ -141,12 +172,24 @@ class Command(BaseCommand):
             "epochs": train.EPOCHS,
             "pooling": options["pooling"],
             "folds": options["folds"],
+            "writers": options["writers"],
         }
-        train.save(trained.final, Path(options["output"] or WEIGHTS_DIR), version=version, info=info)
-        self.stdout.write(f"weights written ({time.perf_counter() - started:.0f} s so far)")
+        if crisis_heads:
+            info["crisis_heads"] = json.loads((crisis_heads / "model.json").read_text(encoding="utf-8"))["version"]
+        output = Path(options["output"] or WEIGHTS_DIR)
+        train.save(trained.final, output, version=version, info=info)
+        for name in ("crisis.npz", "crisis.json"):
+            if crisis_heads:
+                shutil.copyfile(crisis_heads / name.replace("crisis", "model"), output / name)
+            else:
+                (output / name).unlink(missing_ok=True)  # stale crisis heads would override these
+        self.stdout.write(f"weights written to {output} ({time.perf_counter() - started:.0f} s so far)")
 
         if options["loso"]:
             predictions = train.loso(trained, examples + held_back, cache)
+            from moderation.classifiers.learned.model import combined_loso_row
+
+            crisis_rows = self.crisis_rows(options)
             with open(options["loso"], "w", encoding="utf-8") as handle:
                 for example in examples + held_back:
                     probabilities, thresholds = predictions[example.id]
@@ -156,9 +199,34 @@ class Command(BaseCommand):
                         "p": [round(float(p), 5) for p in probabilities],
                         "thresholds": thresholds.as_json(),
                     }
+                    if crisis_rows is not None:
+                        line = combined_loso_row(line, crisis_rows[example.id])
                     handle.write(json.dumps(line) + "\n")
             self.stdout.write(f"leave-one-source-out predictions: {options['loso']}")
         self.stdout.write(f"done in {time.perf_counter() - started:.0f} s")
+
+    def crisis_heads(self, options) -> Path | None:
+        """`--crisis-heads`, checked before any training: heads that read the frozen features only."""
+        if options["crisis_loso"] and not (options["crisis_heads"] and options["loso"]):
+            raise CommandError("--crisis-loso combines into --loso the predictions of --crisis-heads")
+        if not options["crisis_heads"]:
+            return None
+        from moderation.classifiers.learned.model import Heads
+
+        directory = Path(options["crisis_heads"])
+        try:
+            heads = Heads.load(directory)
+        except (OSError, KeyError, ValueError) as error:
+            raise CommandError(f"--crisis-heads {directory}: no heads there ({error})") from None
+        if heads.pooling is not None:
+            raise CommandError(f"--crisis-heads {directory}: not frozen features only (--pooling tokens)")
+        return directory
+
+    def crisis_rows(self, options) -> dict[str, dict] | None:
+        if not options["crisis_loso"]:
+            return None
+        lines = Path(options["crisis_loso"]).read_text(encoding="utf-8").splitlines()
+        return {row["id"]: row for row in map(json.loads, lines)}
 
     def _progress(self, message: str) -> None:
         self.stdout.write(f"  {message}")
