@@ -107,6 +107,7 @@ def test_the_committed_weights_are_two_sets_trained_by_the_shipped_recipes():
         assert writers == expected
         assert (meta.get("pooling", "max"), meta.get("folds", "source")) == (recipe["pooling"], recipe["folds"])
         assert meta["version"] == recipe["model_version"]
+        assert meta["threads"] == recipe["threads"]  # torch's sums, so the weights, depend on it
     corpus_writers = {path.stem for path in Path(settings.CLASSIFIER_CORPUS_DIR).glob("[sm][iu]*/*.jsonl")}
     main_writers = {s.removeprefix("corpus-") for s in shipped.main.meta["training_sources"] if "corpus-" in s}
     assert corpus_writers == main_writers, "the other heads are trained on every writer"
