@@ -94,8 +94,8 @@ CORPUS_DIR ?= corpus
 DATASETS_DIR ?= ../shared/datasets
 LOSO ?= var/classifier/loso.jsonl
 # `train_classifier --shipped` runs both trainings of the committed weights (the round-1 crisis heads,
-# then the round-4 token pooling on every writer: MODEL_CARD.md), so `make train` rewrites them as they
-# are; TRAIN_ARGS="--threads 2" trains on both cores
+# then the round-4 token pooling on every writer: MODEL_CARD.md), so `make train` rewrites them with
+# their recorded recipes (writers, pooling, folds, torch threads)
 TRAIN_ARGS ?=
 
 train: $(VENV)/.installed-train var/secret_key ## Retrain the learned classifier (commits nothing; rewrites the shipped heads, writes LOSO predictions)

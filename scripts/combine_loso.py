@@ -19,19 +19,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from moderation.classifiers.learned.model import combined_loso_row  # noqa: E402
-
-
-def read(path: str) -> dict[str, dict]:
-    rows = (json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines())
-    return {row["id"]: row for row in rows}
+from moderation.classifiers.learned.model import combined_loso_row, read_loso  # noqa: E402
 
 
 def main() -> None:
     rest_path, crisis_path, out_path = sys.argv[1:4]
-    crisis = read(crisis_path)
+    crisis = read_loso(crisis_path)
     with open(out_path, "w", encoding="utf-8") as out:
-        for row in read(rest_path).values():
+        for row in read_loso(rest_path).values():
             out.write(json.dumps(combined_loso_row(row, crisis[row["id"]])) + "\n")
 
 

@@ -98,14 +98,12 @@ def result(example: data.Example, scores: dict[str, int], latency_ms: float = 0.
 
 
 def load_loso(path: Path) -> dict[str, tuple[np.ndarray, object]]:
-    from moderation.classifiers.learned.model import Thresholds
+    from moderation.classifiers.learned.model import Thresholds, read_loso
 
-    out = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            obj = json.loads(line)
-            out[obj["id"]] = (np.array(obj["p"], dtype=np.float32), Thresholds.from_json(obj["thresholds"]))
-    return out
+    return {
+        key: (np.array(row["p"], dtype=np.float32), Thresholds.from_json(row["thresholds"]))
+        for key, row in read_loso(path).items()
+    }
 
 
 def fmt(value: float | None) -> str:

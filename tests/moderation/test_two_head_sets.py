@@ -69,9 +69,9 @@ def test_crisis_heads_with_a_token_pooling_or_wider_rows_are_refused():
         CombinedHeads(heads(4, 0.0), heads(6, 0.0))
 
 
-def save(directory, h: Heads, name: str) -> None:
+def save(directory, h: Heads, name: str, **extra: np.ndarray) -> None:
     arrays = {k: getattr(h, k) for k in ("w1", "b1", "w2", "b2", "mean", "scale", "platt_a", "platt_b")}
-    np.savez(directory / f"{name}.npz", **arrays)
+    np.savez(directory / f"{name}.npz", **arrays, **extra)
     (directory / f"{name}.json").write_text(json.dumps(dict(h.meta)), encoding="utf-8")
 
 
@@ -128,10 +128,7 @@ def test_bad_crisis_options_are_clear_errors_before_any_training(args, message, 
 
 
 def test_crisis_heads_with_a_token_pooling_are_a_clear_error(tmp_path):
-    h = heads(4, 0.0)
-    arrays = {k: getattr(h, k) for k in ("w1", "b1", "w2", "b2", "mean", "scale", "platt_a", "platt_b")}
-    np.savez(tmp_path / "model.npz", **arrays, tok_M=np.zeros((4, 2)), tok_c=np.zeros(2), tok_A=np.zeros((2, 1)))
-    (tmp_path / "model.json").write_text(json.dumps(dict(h.meta)), encoding="utf-8")
+    save(tmp_path, heads(4, 0.0), "model", tok_M=np.zeros((4, 2)), tok_c=np.zeros(2), tok_A=np.zeros((2, 1)))
     with pytest.raises(CommandError, match="not frozen features only"):
         call_command("train_classifier", "--crisis-heads", str(tmp_path), "--datasets", str(tmp_path))
 

@@ -196,6 +196,12 @@ class CombinedHeads:
         return p
 
 
+def read_loso(path: str | Path) -> dict[str, dict]:
+    """A `train_classifier --loso` file's rows by example id."""
+    with Path(path).open(encoding="utf-8") as handle:
+        return {row["id"]: row for row in map(json.loads, handle)}
+
+
 def combined_loso_row(row: Mapping[str, object], crisis_row: Mapping[str, object]) -> dict[str, object]:
     """What `CombinedHeads` makes of one `train_classifier --loso` row, from the two head sets' rows
     (each out of its own fold, so the combination is too)."""

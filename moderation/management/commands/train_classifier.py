@@ -102,12 +102,11 @@ class Command(BaseCommand):
             return self.train(options)
         if options["crisis_heads"] or options["crisis_loso"]:
             raise CommandError("--shipped trains its own crisis heads")
-        crisis_loso = CRISIS_HEADS / "loso.jsonl" if options["loso"] else None
+        crisis_loso = str(CRISIS_HEADS / "loso.jsonl") if options["loso"] else None
         self.stdout.write(f"1/2: the crisis heads {SHIPPED_CRISIS}")
-        self.train({**options, **SHIPPED_CRISIS, "output": str(CRISIS_HEADS), "loso": crisis_loso and str(crisis_loso)})
+        self.train({**options, **SHIPPED_CRISIS, "output": str(CRISIS_HEADS), "loso": crisis_loso})
         self.stdout.write(f"2/2: the other heads {SHIPPED_MAIN}")
-        crisis = {"crisis_heads": str(CRISIS_HEADS), "crisis_loso": crisis_loso and str(crisis_loso)}
-        self.train({**options, **SHIPPED_MAIN, **crisis})
+        self.train({**options, **SHIPPED_MAIN, "crisis_heads": str(CRISIS_HEADS), "crisis_loso": crisis_loso})
 
     def train(self, options) -> None:
         from moderation.classifiers.learned import data
@@ -189,21 +188,21 @@ class Command(BaseCommand):
             "threads": options["threads"],
         }
         if crisis_heads:
-            info["crisis_heads"] = json.loads((crisis_heads / "model.json").read_text(encoding="utf-8"))["version"]
+            info["crisis_heads"] = crisis_heads.version
         output = Path(options["output"] or WEIGHTS_DIR)
         train.save(trained.final, output, version=version, info=info)
-        for name in ("crisis.npz", "crisis.json"):
+        for suffix in ("npz", "json"):
             if crisis_heads:
-                shutil.copyfile(crisis_heads / name.replace("crisis", "model"), output / name)
+                shutil.copyfile(Path(options["crisis_heads"]) / f"model.{suffix}", output / f"crisis.{suffix}")
             else:
-                (output / name).unlink(missing_ok=True)  # stale crisis heads would override these
+                (output / f"crisis.{suffix}").unlink(missing_ok=True)  # stale crisis heads would override these
         self.stdout.write(f"weights written to {output} ({time.perf_counter() - started:.0f} s so far)")
 
         if options["loso"]:
             predictions = train.loso(trained, examples + held_back, cache)
-            from moderation.classifiers.learned.model import combined_loso_row
+            from moderation.classifiers.learned.model import combined_loso_row, read_loso
 
-            crisis_rows = self.crisis_rows(options)
+            crisis_rows = read_loso(options["crisis_loso"]) if options["crisis_loso"] else None
             with open(options["loso"], "w", encoding="utf-8") as handle:
                 for example in examples + held_back:
                     probabilities, thresholds = predictions[example.id]
@@ -219,8 +218,8 @@ class Command(BaseCommand):
             self.stdout.write(f"leave-one-source-out predictions: {options['loso']}")
         self.stdout.write(f"done in {time.perf_counter() - started:.0f} s")
 
-    def crisis_heads(self, options) -> Path | None:
-        """`--crisis-heads`, checked before any training: heads that read the frozen features only."""
+    def crisis_heads(self, options):
+        """`--crisis-heads`'s heads, checked before any training: they read the frozen features only."""
         if options["crisis_loso"] and not (options["crisis_heads"] and options["loso"]):
             raise CommandError("--crisis-loso combines into --loso the predictions of --crisis-heads")
         if not options["crisis_heads"]:
@@ -234,13 +233,7 @@ class Command(BaseCommand):
             raise CommandError(f"--crisis-heads {directory}: no heads there ({error})") from None
         if heads.pooling is not None:
             raise CommandError(f"--crisis-heads {directory}: not frozen features only (--pooling tokens)")
-        return directory
-
-    def crisis_rows(self, options) -> dict[str, dict] | None:
-        if not options["crisis_loso"]:
-            return None
-        lines = Path(options["crisis_loso"]).read_text(encoding="utf-8").splitlines()
-        return {row["id"]: row for row in map(json.loads, lines)}
+        return heads
 
     def _progress(self, message: str) -> None:
         self.stdout.write(f"  {message}")
