@@ -42,12 +42,20 @@ from typing import Any
 
 from moderation.classifiers.base import Verdict
 from moderation.classifiers.learned import Judgement, LearnedClassifier
+from moderation.classifiers.learned.model import CONTEXT_MEAN
 from moderation.classifiers.offline import OfflineClassifier
-from moderation.taxonomy import CRISIS_CATEGORIES, FLAG_SEVERITY
+from moderation.taxonomy import CRISIS_CATEGORIES, FLAG_SEVERITY, NAMES
 
 DEFAULT_VETO = 0.15
 DEFAULT_FLAG_VETO = 0.5
 DEFAULT_CRISIS_VETO = 0.05
+DEFAULT_CARRY_FLAG = 0.5
+CONTEXT_CRISIS_BAR = 0.2
+CARRIED_SEVERITY = 3
+REFUSED = frozenset({"refuse", "redirect", "warn"})
+VIOLENT = ("violent_extremism", "violent_crime", "weapons", "cbrn")
+DEFAULT_THREAT_BAR = 0.5
+PER_TURN = frozenset({"abuse"})
 ABUSE_CRISIS_BAR = 0.95
 
 
@@ -73,6 +81,14 @@ def about_the_chat(text: str, context: Sequence[str], last_action: str | None = 
     return asked and (confirms(text) or declines(text))
 
 
+def stays_on_subject(text: str) -> bool:
+    """The turn stays on the subject: it does not change it, back off or ask a question of its own
+    with a benign frame (the lexicon's rules: offline.changes_subject)."""
+    from moderation.classifiers.offline import changes_subject
+
+    return not changes_subject(text)
+
+
 def combine(
     lexicon: Verdict,
     judgement: Judgement,
@@ -81,11 +97,23 @@ def combine(
     crisis_veto: float = DEFAULT_CRISIS_VETO,
     flag_veto: float = DEFAULT_FLAG_VETO,
     chat_request: bool = False,
+    earlier: Sequence[Verdict] = (),
+    last_action: str | None = None,
+    follows_up: bool = False,
+    carry_flag: float = DEFAULT_CARRY_FLAG,
+    threat_bar: float = DEFAULT_THREAT_BAR,
 ) -> tuple[dict[str, int], list[str]]:
     """Per-category severities under the rules in the module docstring, and the signals they
-    add. `chat_request`: the turn asks to end the chat or confirms it (`about_the_chat`)."""
+    add. `chat_request`: the turn asks to end the chat or confirms it (`about_the_chat`).
+    `earlier`: the lexicon's verdicts on the earlier turns (`judgement.earlier`'s), each read on
+    its own; `follows_up`: this turn stays on the subject (`stays_on_subject`)."""
     scores = dict(judgement.scores)
     vetoed = []
+    if judgement.alone is not None:
+        for name in CRISIS_CATEGORIES:
+            if scores.get(name, 0) >= FLAG_SEVERITY and not _crisis_in_the_turns(lexicon, judgement, earlier):
+                scores[name] = 1
+                vetoed.append(f"hybrid:crisis_only_from_context:{name}")
     if lexicon.scores.get("abuse", 0) >= FLAG_SEVERITY:
         for name in CRISIS_CATEGORIES:
             alone = lexicon.scores.get(name, 0) < FLAG_SEVERITY
@@ -110,7 +138,48 @@ def combine(
             scores[name] = max(severity, scores.get(name, 0))
         else:
             vetoed.append(f"hybrid:veto:{name}")
-    return scores, vetoed
+    carried = []
+    if follows_up and last_action in REFUSED and judgement.p_flag >= carry_flag:
+        for name, severity in _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto).items():
+            if scores.get(name, 0) < CARRIED_SEVERITY <= severity:
+                scores[name] = CARRIED_SEVERITY
+                carried.append(f"hybrid:carried:{name}")
+    violent = max((scores.get(name, 0) for name in VIOLENT), default=0) >= CARRIED_SEVERITY
+    if violent and scores.get("threat_to_others", 0) < FLAG_SEVERITY and judgement.p("threat_to_others") >= threat_bar:
+        scores["threat_to_others"] = FLAG_SEVERITY  # the violence has a person as its target: a crisis
+        carried.append("hybrid:threat_with_the_violence")
+    return scores, vetoed + carried
+
+
+def _crisis_in_the_turns(lexicon: Verdict, judgement: Judgement, earlier: Sequence[Verdict]) -> bool:
+    """Some turn of the conversation, read on its own, plausibly shows a crisis (either kind: a
+    threat to someone and then "I don't care about anything anymore" is one): the lexicon reads it
+    in this turn (with its context logic) or in an earlier one, or the learned judge reads this
+    turn or an earlier one alone at `CONTEXT_CRISIS_BAR` or more."""
+    verdicts = [lexicon, *earlier]
+    if any(v.scores.get(name, 0) >= FLAG_SEVERITY for v in verdicts for name in CRISIS_CATEGORIES):
+        return True
+    readings = [judgement.alone, *judgement.earlier]
+    return any(r is not None and r.p(name) >= CONTEXT_CRISIS_BAR for r in readings for name in CRISIS_CATEGORIES)
+
+
+def _harm_in_the_context(
+    judgement: Judgement, earlier: Sequence[Verdict], *, veto: float, flag_veto: float
+) -> dict[str, int]:
+    """The non-crisis categories the earlier turns, each read on its own by both judges, reach:
+    the learned severity, or the lexicon's where the learned judge finds it plausible (as
+    `combine` keeps a hit)."""
+    reached: dict[str, int] = {}
+    for reading, rules in zip(judgement.earlier, earlier, strict=False):
+        for name in NAMES:
+            if name in CRISIS_CATEGORIES or name in PER_TURN:
+                continue
+            severity = reading.scores.get(name, 0)
+            if reading.p(name) >= veto or reading.p_flag >= flag_veto:
+                severity = max(severity, rules.scores.get(name, 0))
+            if severity:
+                reached[name] = max(reached.get(name, 0), severity)
+    return reached
 
 
 class HybridClassifier:
@@ -132,6 +201,7 @@ class HybridClassifier:
             crisis_veto if crisis_veto is not None else _setting("HYBRID_CRISIS_VETO", DEFAULT_CRISIS_VETO)
         )
         self.flag_veto = float(flag_veto if flag_veto is not None else _setting("HYBRID_FLAG_VETO", DEFAULT_FLAG_VETO))
+        self.carry_flag = float(_setting("HYBRID_CARRY_FLAG", DEFAULT_CARRY_FLAG))
 
     @property
     def version(self) -> str:
@@ -142,10 +212,27 @@ class HybridClassifier:
         lexicon = self.lexicon.classify(text, context=context, last_action=last_action)
         judgement = self.learned.judge(text, context=context, last_action=last_action)
         chat_request = about_the_chat(text, context, last_action)
-        return self.verdict(lexicon, judgement, started=started, chat_request=chat_request)
+        earlier = [self.lexicon.classify(turn) for turn in context[-CONTEXT_MEAN:]] if judgement.earlier else []
+        return self.verdict(
+            lexicon,
+            judgement,
+            started=started,
+            chat_request=chat_request,
+            earlier=earlier,
+            last_action=last_action,
+            follows_up=bool(context) and stays_on_subject(text),
+        )
 
     def verdict(
-        self, lexicon: Verdict, judgement: Judgement, *, started: float | None = None, chat_request: bool = False
+        self,
+        lexicon: Verdict,
+        judgement: Judgement,
+        *,
+        started: float | None = None,
+        chat_request: bool = False,
+        earlier: Sequence[Verdict] = (),
+        last_action: str | None = None,
+        follows_up: bool = False,
     ) -> Verdict:
         """The combined verdict of two verdicts already computed (evaluation reuses them)."""
         scores, vetoed = combine(
@@ -155,6 +242,10 @@ class HybridClassifier:
             crisis_veto=self.crisis_veto,
             flag_veto=self.flag_veto,
             chat_request=chat_request,
+            earlier=earlier,
+            last_action=last_action,
+            follows_up=follows_up,
+            carry_flag=self.carry_flag,
         )
         learned = judgement.extra()
         extra = {

@@ -20,6 +20,7 @@ import numpy as np
 
 from moderation.classifiers.base import Verdict
 from moderation.classifiers.learned.model import (
+    CONTEXT_MEAN,
     CRISIS,
     OUTPUTS,
     WEIGHTS_DIR,
@@ -62,7 +63,13 @@ class Judgement:
     def __init__(
         self, probabilities: np.ndarray, thresholds: Thresholds, *, obfuscated: bool = False, words: int | None = None
     ) -> None:
-        """`words`: the turn's word count when it is read without context (None: with context)."""
+        """`words`: the turn's word count when it is read without context (None: with context).
+
+        A turn judged with context also carries `alone`, its own reading without the context, and
+        `earlier`, each of the earlier turns (up to CONTEXT_MEAN) read on its own: what the context
+        itself says (hybrid.py reads them). Without context both are empty."""
+        self.alone: Judgement | None = None
+        self.earlier: tuple[Judgement, ...] = ()
         self.probabilities = probabilities
         self.scores = severities(probabilities, thresholds)
         self.obfuscated = obfuscated
@@ -163,9 +170,21 @@ class LearnedClassifier:
         if plain_form:
             alt = np.concatenate([embeddings[n : n + 2], embeddings[2:n]])
             rows.append(features(alt, has_context=bool(context), last_action=last_action))
-        probabilities = self.heads.probabilities(np.stack(rows)).max(axis=0)
+        alone = []
+        if context:  # the turn and each earlier turn read on its own (their embeddings are here already)
+            alone = [features(embeddings[[i, i]], has_context=False, last_action=None) for i in [0, *range(2, n)]]
+        probabilities = self.heads.probabilities(np.stack(rows + alone))
         words = None if context else word_count(text)
-        return Judgement(probabilities, self.heads.thresholds, obfuscated=bool(plain_form), words=words)
+        judgement = Judgement(
+            probabilities[: len(rows)].max(axis=0), self.heads.thresholds, obfuscated=bool(plain_form), words=words
+        )
+        if alone:
+            readings = [
+                Judgement(p, self.heads.thresholds, words=word_count(t))
+                for p, t in zip(probabilities[len(rows) :], [text, *context[-CONTEXT_MEAN:]], strict=True)
+            ]
+            judgement.alone, judgement.earlier = readings[0], tuple(readings[1:])
+        return judgement
 
     def classify(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Verdict:
         started = time.perf_counter()

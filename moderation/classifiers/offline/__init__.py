@@ -202,6 +202,20 @@ class OfflineClassifier:
         return scores, signals, insists
 
 
+def changes_subject(text: str) -> bool:
+    """The turn leaves the conversation's subject: it changes it ("anyway, ..."), backs off
+    ("sorry, my bad"), asks for something else instead, is long enough to stand on its own, or asks
+    a question of its own with a benign frame (history, protection, defence, debunking)."""
+    normalised = plain(text)
+    back_reference = bool(lx.BACK_REFERENCE.search(normalised))
+    return bool(
+        lx.TOPIC_SHIFT.search(normalised)
+        or (lx.INSTEAD.search(normalised) and not back_reference)
+        or len(normalised.split()) > FOLLOW_UP_MAX_WORDS
+        or (_genuine_frame(normalised) and not _analyse(text).operational)
+    )
+
+
 @lru_cache(maxsize=16384)
 def _threats(normalised: str, original: str, context_has_target: bool) -> tuple[tuple[str, str, int], ...]:
     return tuple(threats.assess(normalised, original, context_has_target=context_has_target))
@@ -217,4 +231,4 @@ def _raise(scores: dict[str, int], signals: list[str], category: str, severity: 
         signals.append(f"context:{category}")
 
 
-__all__ = ["OfflineClassifier"]
+__all__ = ["OfflineClassifier", "changes_subject"]

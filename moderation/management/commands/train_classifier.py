@@ -43,12 +43,21 @@ TOKEN_CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "tokens-use-m3-pc
 CRISIS_HEADS = Path(settings.BASE_DIR) / "var" / "classifier" / "crisis-heads"
 # the committed weights' two recipes (`--shipped`): the crisis heads of round 1, the rest of round 4
 # (torch's sums depend on its thread count: the same recipe on another count gives other weights)
-SHIPPED_CRISIS = {
+SHIPPED_RAIL = {
     "writers": "w1,w2,w3,w4",
     "pooling": "max",
     "folds": "source",
     "model_version": "use-m3-mlp-1",
     "threads": 1,
+    "false_crisis": 0.015,
+}
+SHIPPED_CRISIS = {
+    "writers": "all",
+    "pooling": "max",
+    "folds": "source",
+    "model_version": "use-m3-mlp-crisis-5",
+    "threads": 1,
+    "false_crisis": 0.025,
 }
 SHIPPED_MAIN = {
     "writers": "all",
@@ -83,6 +92,12 @@ class Command(BaseCommand):
             help="LOSO folds: one per source, or grouped (train.grouped_folds: 7 folds)",
         )
         parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+        parser.add_argument(
+            "--false-crisis",
+            type=float,
+            default=None,
+            help="the crisis threshold's out-of-source false-crisis rate on benign rows (default 0.015)",
+        )
         parser.add_argument("--seed", type=int, default=None, help="training seed (default: train.SEED)")
         parser.add_argument(
             "--writers",
@@ -141,6 +156,10 @@ class Command(BaseCommand):
         if options["epochs"]:
             train.EPOCHS = options["epochs"]
         train.THREADS = options["threads"]
+        if options.get("false_crisis") is not None:
+            if not 0 < options["false_crisis"] < 0.5:
+                raise CommandError("--false-crisis: a rate between 0 and 0.5")
+            train.TARGET_FALSE_CRISIS = options["false_crisis"]
         started = time.perf_counter()
         shared = data.load_shared(options["datasets"])
         examples = shared + corpus
@@ -186,6 +205,7 @@ class Command(BaseCommand):
             "folds": options["folds"],
             "writers": options["writers"],
             "threads": options["threads"],
+            "false_crisis": train.TARGET_FALSE_CRISIS,
         }
         if crisis_heads:
             info["crisis_heads"] = crisis_heads.version
