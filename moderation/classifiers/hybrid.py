@@ -276,7 +276,9 @@ class OutputHybridClassifier(HybridClassifier):
     The round-4 heads were trained and measured on what users write; on assistant text they read a
     household-chemical safety warning as cbrn 4 (p 0.99) and an Italian ransomware how-to as
     cyber_attack 1 (tests/moderation/test_rails.py), where the round-1 heads, with which the rail was
-    measured (docs/benchmarks.md), read both right. Sharing the encoder costs no memory."""
+    measured (docs/benchmarks.md), read both right. Sharing the encoder costs no memory, and the
+    frozen heads have no token pooling, so the rail's texts are encoded without it
+    (`LearnedClassifier.pooled`, `Encoder.encode(pooled=False)`)."""
 
     name = "hybrid-output"
 

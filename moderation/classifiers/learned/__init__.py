@@ -157,6 +157,13 @@ class LearnedClassifier:
     def version(self) -> str:
         return self.heads.version
 
+    @property
+    def pooled(self) -> bool:
+        """The heads read the trained token pooling. Heads without one (the output rail's frozen
+        heads, on an encoder built for the default backend's pooling heads) read the frozen
+        features only, so the encoder leaves the pooling out (`Encoder.encode(pooled=False)`)."""
+        return self.heads.pooling is not None
+
     def judge(self, text: str, *, context: Sequence[str] = (), last_action: str | None = None) -> Judgement:
         """The turn's calibrated probabilities. An obfuscated turn is also read de-obfuscated and
         the higher probability of each output is kept."""
@@ -164,7 +171,7 @@ class LearnedClassifier:
         plain_form = deobfuscated_form(text) if len(text) <= DEOBFUSCATE_MAX_CHARS else None
         if plain_form:
             texts += texts_to_encode(plain_form, context)[:2]
-        embeddings = self.encoder.encode(texts)
+        embeddings = self.encoder.encode(texts, pooled=self.pooled)
         n = len(texts_to_encode(text, context))
         rows = [features(embeddings[:n], has_context=bool(context), last_action=last_action)]
         if plain_form:

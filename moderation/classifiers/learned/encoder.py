@@ -12,7 +12,9 @@ from a question about the same topic. The max-pooling reads the package's backen
 tests/moderation/test_learned_classifier.py hold it to the package's own embeddings.
 
 One process holds one encoder (about 110 MB). Results for recent texts are cached: a branch's
-earlier user turns come back as context on every new message.
+earlier user turns come back as context on every new message. Heads that do not read the trained
+token pooling (the output rail's frozen heads, sharing the default backend's encoder) ask for
+`encode(texts, pooled=False)`: the frozen WIDTH columns alone, without the pooling's cost.
 """
 
 from __future__ import annotations
@@ -124,31 +126,41 @@ class Encoder:
         """The package's own sentence embeddings (for checks)."""
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, pooled: bool = True) -> np.ndarray:
         """(len(texts), self.width) float32: embedding, then max-pooled n-gram features (then the
-        trained token pooling, if any); cached texts are not encoded again."""
-        out = np.empty((len(texts), self.width), dtype=np.float32)
+        trained token pooling, if any); cached texts are not encoded again.
+
+        `pooled=False`: (len(texts), WIDTH), the frozen features alone, the same numbers as the
+        first WIDTH columns of a pooled call; texts not cached are encoded without the pooling.
+        One cache holds both widths (one size bound, one LRU order): a frozen-only entry serves
+        only unpooled calls, a pooled call encodes that text again and replaces it."""
+        if self._pooling is None:
+            pooled = True  # one width: nothing to skip
+        width = self.width if pooled else WIDTH
+        out = np.empty((len(texts), width), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._lock:
             for i, text in enumerate(texts):
                 hit = self._cache.get(text)
-                if hit is None:
+                if hit is None or len(hit) < width:
                     missing.setdefault(text, []).append(i)
                 else:
                     self._cache.move_to_end(text)
-                    out[i] = hit
+                    out[i] = hit[:width]
             if missing:
+                pooling = self._pooling if pooled else None
                 backend = self._model._model
                 if backend._threadpool is None:
-                    vectors = _encode_pooled(backend, list(missing), self._pooling)
+                    vectors = _encode_pooled(backend, list(missing), pooling)
                 else:
                     with backend._threadpool(limits=backend.threads, user_api="blas"):
-                        vectors = _encode_pooled(backend, list(missing), self._pooling)
+                        vectors = _encode_pooled(backend, list(missing), pooling)
                 for text, vector in zip(missing, vectors, strict=True):
                     for i in missing[text]:
                         out[i] = vector
                     if self._cache_size:
                         self._cache[text] = vector
+                        self._cache.move_to_end(text)  # a frozen-only entry replaced by a pooled one
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
