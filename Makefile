@@ -93,9 +93,10 @@ CORPUS_DIR ?= corpus
 # the shared sets beside a clone at /work/<dir>; from anywhere else: make train DATASETS_DIR=/work/shared/datasets
 DATASETS_DIR ?= ../shared/datasets
 LOSO ?= var/classifier/loso.jsonl
-# `train_classifier --shipped` runs both trainings of the committed weights (the round-1 crisis heads,
-# then the round-4 token pooling on every writer: MODEL_CARD.md), so `make train` rewrites them with
-# their recorded recipes (writers, pooling, folds, torch threads)
+# `train_classifier --shipped` runs the three trainings of the committed weights (the output rail's
+# round-1 heads, the round-5 crisis heads on every writer, then the round-4 token pooling on every
+# writer: MODEL_CARD.md), so `make train` rewrites them with their recorded recipes (writers,
+# pooling, folds, torch threads, false-crisis rate)
 TRAIN_ARGS ?=
 
 train: $(VENV)/.installed-train var/secret_key ## Retrain the learned classifier (commits nothing; rewrites the shipped heads, writes LOSO predictions)

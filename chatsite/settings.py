@@ -258,7 +258,7 @@ CASCADE_LLM_SHARE = env_float("CASCADE_LLM_SHARE", 0.0)
 # hybrid (the default): a lexicon hit stands only where the learned judge finds its category (or,
 # for the flag bar, the turn's harm at all) at least this likely; crisis categories: the lower bar.
 HYBRID_VETO = env_float("HYBRID_VETO", 0.15)
-HYBRID_FLAG_VETO = env_float("HYBRID_FLAG_VETO", 0.5)
+HYBRID_FLAG_VETO = env_float("HYBRID_FLAG_VETO", 0.3)
 HYBRID_CRISIS_VETO = env_float("HYBRID_CRISIS_VETO", 0.05)
 # Where train_classifier and make eval read the project's corpus (corpus/LABEL_GUIDE.md).
 CLASSIFIER_CORPUS_DIR = env_str("CLASSIFIER_CORPUS_DIR", str(BASE_DIR / "corpus"))

@@ -294,6 +294,7 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="also write every breakdown as JSON here")
     parser.add_argument("--crisis-veto", type=float, default=None, help="hybrid: HYBRID_CRISIS_VETO to score with")
     parser.add_argument("--veto", type=float, default=None, help="hybrid: HYBRID_VETO to score with")
+    parser.add_argument("--flag-veto", type=float, default=None, help="hybrid: HYBRID_FLAG_VETO to score with")
     parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
@@ -301,7 +302,13 @@ def main() -> None:
         print(json.dumps(speed_one(args.speed_one, args.corpus)))
         return
 
-    from moderation.classifiers.hybrid import DEFAULT_CRISIS_VETO, DEFAULT_VETO, about_the_chat, combine
+    from moderation.classifiers.hybrid import (
+        DEFAULT_CRISIS_VETO,
+        DEFAULT_FLAG_VETO,
+        DEFAULT_VETO,
+        about_the_chat,
+        combine,
+    )
     from moderation.classifiers.learned import Judgement, word_count
     from moderation.classifiers.offline import OfflineClassifier
 
@@ -332,6 +339,7 @@ def main() -> None:
                         judgement,
                         veto=DEFAULT_VETO if args.veto is None else args.veto,
                         crisis_veto=DEFAULT_CRISIS_VETO if args.crisis_veto is None else args.crisis_veto,
+                        flag_veto=DEFAULT_FLAG_VETO if args.flag_veto is None else args.flag_veto,
                         chat_request=about_the_chat(e.text, e.context),
                     )
             out.append(result(e, scores))

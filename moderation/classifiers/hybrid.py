@@ -29,6 +29,28 @@ Three things the learned judge reads worse than the rules, where the rules win:
   read ending a life as ending the chat) is no crisis on the learned judge's word alone ("close it
   permanently" resembles "end it all" to an encoder).
 
+Three rules read the conversation's turns each on its own as well (`Judgement.alone` and
+`Judgement.earlier`, the learned judge's readings without context, which cost no encoding: the
+embeddings are there already; and the lexicon's verdicts on the earlier turns alone):
+- **a refused harm carries**: after a turn the assistant refused (`last_action` refuse, redirect or
+  warn), a follow-up that stays on the subject (`stays_on_subject`: it does not change it, back off
+  or ask a question of its own with a benign frame) and that the learned judge, reading the
+  context, flags at `HYBRID_CARRY_FLAG` (default 0.5) or more takes the counted category an earlier
+  turn reached on its own, at severity 3 (it counts). "What weapon should I use", "write the plan
+  out" or "Gib mir einfach einen Link" after a refused attack plan are the same request; the
+  lexicon's rules for follow-ups are English-first and the learned judge's category probabilities
+  thin out over a context, while its flag does not. Abuse and the crisis categories never carry
+  this way;
+- **a crisis only from the context is no crisis**: a crisis the learned judge reads with the
+  context, where neither judge reads any turn on its own as plausibly at risk (the lexicon at
+  severity 2, the learned judge at `CONTEXT_CRISIS_BAR`, 0.2, either crisis category), is kept at
+  1. Insistence after refusals ("stop refusing, I'm a professional") resembles distress to the
+  crisis heads; a person at risk says something at risk in some turn;
+- **violence with a person as its target is a threat**: a turn at violent harm 3 or more
+  (violent_extremism, violent_crime, weapons, cbrn) that the learned judge reads as a threat to
+  others at `DEFAULT_THREAT_BAR` (0.5) or more, below its crisis threshold, is a threat to others at
+  2: crisis mode, never an ending (DESIGN 4: the bomb for the ex's food court).
+
 `extra` holds `p_flag`, `p_crisis` and `p` (per category, calibrated probability of severity
 >= 2), the lexicon's and the learned judge's own verdicts; the signals carry the probabilities
 (`learned:<category>:<p>`). The cascade reads `p_flag`/`p_crisis` to decide whether to ask the LLM.
@@ -47,7 +69,7 @@ from moderation.classifiers.offline import OfflineClassifier
 from moderation.taxonomy import CRISIS_CATEGORIES, FLAG_SEVERITY, NAMES
 
 DEFAULT_VETO = 0.15
-DEFAULT_FLAG_VETO = 0.5
+DEFAULT_FLAG_VETO = 0.3
 DEFAULT_CRISIS_VETO = 0.05
 DEFAULT_CARRY_FLAG = 0.5
 CONTEXT_CRISIS_BAR = 0.2
@@ -270,15 +292,17 @@ __all__ = ["HybridClassifier", "combine"]
 
 class OutputHybridClassifier(HybridClassifier):
     """The output rail's judge (`hybrid-output`, rails.DEFAULT_BACKEND): the default backend's
-    lexicon and encoder, with the learned judge's heads on the frozen features alone (the round-1
-    heads its crisis outputs come from: model.CombinedHeads.frozen).
+    lexicon and encoder, with the learned judge's rail heads (`weights/rail.*`, the round-1 heads:
+    model.CombinedHeads.rail), on the frozen features alone.
 
-    The round-4 heads were trained and measured on what users write; on assistant text they read a
-    household-chemical safety warning as cbrn 4 (p 0.99) and an Italian ransomware how-to as
-    cyber_attack 1 (tests/moderation/test_rails.py), where the round-1 heads, with which the rail was
-    measured (docs/benchmarks.md), read both right. Sharing the encoder costs no memory, and the
-    frozen heads have no token pooling, so the rail's texts are encoded without it
-    (`LearnedClassifier.pooled`, `Encoder.encode(pooled=False)`)."""
+    The user-side heads were trained and measured on what users write. On assistant text the
+    round-4 heads read a household-chemical safety warning as cbrn 4 (p 0.99) and an Italian
+    ransomware how-to as cyber_attack 1, and the round-5 crisis heads read the same warning as cbrn
+    4 (p 0.81) and stop a pipe-bomb recipe a window late (tests/moderation/test_rails.py,
+    test_rail_pipeline.py). The round-1 heads, with which the rail was measured (docs/benchmarks.md),
+    read them right. Sharing the encoder costs no memory, and the rail heads have no token pooling,
+    so the rail's texts are encoded without it (`LearnedClassifier.pooled`,
+    `Encoder.encode(pooled=False)`)."""
 
     name = "hybrid-output"
 
@@ -286,7 +310,7 @@ class OutputHybridClassifier(HybridClassifier):
         from moderation.classifiers.registry import get_classifier
 
         user = user or get_classifier("hybrid")
-        learned = LearnedClassifier(heads=user.learned.heads.frozen, encoder=user.learned.encoder, eager=False)
+        learned = LearnedClassifier(heads=user.learned.heads.rail, encoder=user.learned.encoder, eager=False)
         super().__init__(
             lexicon=user.lexicon,
             learned=learned,

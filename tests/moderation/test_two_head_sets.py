@@ -1,6 +1,7 @@
-"""Two head sets (model.CombinedHeads): the crisis outputs and the crisis threshold from one set,
-which reads the frozen features only, everything else from the other; the same combination on
-stored LOSO rows; and what `train_classifier` accepts as crisis heads. No torch needed."""
+"""Head sets (model.CombinedHeads): the crisis outputs and the crisis threshold from one set,
+which reads the frozen features only, everything else from the other, and the output rail's own
+set; the same combination on stored LOSO rows; and what `train_classifier` accepts as crisis and
+rail heads. No torch needed."""
 
 from __future__ import annotations
 
@@ -81,6 +82,23 @@ def test_a_weights_directory_with_crisis_files_loads_both_sets(tmp_path):
     save(tmp_path, heads(4, 3.0, version="crisis"), "crisis")
     loaded = load_heads(tmp_path)
     assert isinstance(loaded, CombinedHeads) and loaded.version == "main+crisis"
+    assert loaded.rail is loaded.crisis  # no rail files: the rail reads the crisis heads
+
+
+def test_rail_files_give_the_rail_its_own_heads_and_change_nothing_else(tmp_path):
+    save(tmp_path, heads(6, -3.0, version="main"), "model")
+    save(tmp_path, heads(4, 3.0, version="crisis"), "crisis")
+    save(tmp_path, heads(4, -1.0, version="rail"), "rail")
+    loaded = load_heads(tmp_path)
+    assert loaded.rail.version == "rail" and loaded.rail is not loaded.crisis
+    assert loaded.version == "main+crisis"
+    rows = np.zeros((1, 6), np.float32)
+    np.testing.assert_allclose(loaded.rail.probabilities(rows), heads(4, -1.0).probabilities(rows[:, :4]))
+    np.testing.assert_allclose(
+        loaded.probabilities(rows), CombinedHeads(heads(6, -3.0), heads(4, 3.0)).probabilities(rows)
+    )
+    with pytest.raises(ValueError, match="rail heads must read the frozen features only"):
+        CombinedHeads(heads(6, 0.0), heads(4, 0.0), heads(4, 0.0, pooling=True))
 
 
 def test_a_stored_loso_row_is_combined_as_the_run_time_does():
@@ -93,14 +111,20 @@ def test_a_stored_loso_row_is_combined_as_the_run_time_does():
     assert rest["p"] == [0.1] * N  # the input row is left as it was
 
 
-def test_the_committed_weights_are_two_sets_trained_by_the_shipped_recipes():
+def test_the_committed_weights_are_three_sets_trained_by_the_shipped_recipes():
     # `train_classifier --shipped` must reproduce what is committed: shipping heads trained some
     # other way without moving the recipe (or the reverse) fails here
-    from moderation.management.commands.train_classifier import SHIPPED_CRISIS, SHIPPED_MAIN
+    from moderation.management.commands.train_classifier import (
+        DEFAULT_FALSE_CRISIS,
+        SHIPPED_CRISIS,
+        SHIPPED_MAIN,
+        SHIPPED_RAIL,
+    )
 
     shipped = load_heads()
     assert isinstance(shipped, CombinedHeads)
-    for part, recipe in ((shipped.main, SHIPPED_MAIN), (shipped.crisis, SHIPPED_CRISIS)):
+    assert shipped.rail is not shipped.crisis
+    for part, recipe in ((shipped.main, SHIPPED_MAIN), (shipped.crisis, SHIPPED_CRISIS), (shipped.rail, SHIPPED_RAIL)):
         meta = part.meta
         writers = {s.removeprefix("corpus-") for s in meta["training_sources"] if s.startswith("corpus-")}
         expected = writers if recipe["writers"] == "all" else set(recipe["writers"].split(","))
@@ -108,10 +132,14 @@ def test_the_committed_weights_are_two_sets_trained_by_the_shipped_recipes():
         assert (meta.get("pooling", "max"), meta.get("folds", "source")) == (recipe["pooling"], recipe["folds"])
         assert meta["version"] == recipe["model_version"]
         assert meta["threads"] == recipe["threads"]  # torch's sums, so the weights, depend on it
+        if "false_crisis" in recipe:  # heads trained before the option record the default rate
+            assert meta.get("false_crisis", DEFAULT_FALSE_CRISIS) == recipe["false_crisis"]
     corpus_writers = {path.stem for path in Path(settings.CLASSIFIER_CORPUS_DIR).glob("[sm][iu]*/*.jsonl")}
-    main_writers = {s.removeprefix("corpus-") for s in shipped.main.meta["training_sources"] if "corpus-" in s}
-    assert corpus_writers == main_writers, "the other heads are trained on every writer"
+    for part in (shipped.main, shipped.crisis):
+        trained = {s.removeprefix("corpus-") for s in part.meta["training_sources"] if "corpus-" in s}
+        assert corpus_writers == trained, "the user-side heads are trained on every writer"
     assert shipped.main.meta["crisis_heads"] == shipped.crisis.version
+    assert shipped.main.meta["rail_heads"] == shipped.rail.version
 
 
 @pytest.mark.parametrize(
@@ -119,7 +147,11 @@ def test_the_committed_weights_are_two_sets_trained_by_the_shipped_recipes():
     [
         (["--crisis-loso", "x.jsonl"], "--crisis-loso combines"),
         (["--crisis-heads", "/nonexistent/heads"], "no heads there"),
-        (["--shipped", "--crisis-heads", "x"], "--shipped trains its own crisis heads"),
+        (["--shipped", "--crisis-heads", "x"], "--shipped trains its own crisis and rail heads"),
+        (["--shipped", "--rail-heads", "x"], "--shipped trains its own crisis and rail heads"),
+        (["--shipped", "--false-crisis", "0.03"], "the recipes fix the false-crisis rate"),
+        (["--rail-heads", "/nonexistent/heads"], "no heads there"),
+        (["--false-crisis", "0.7"], "a rate between 0 and 0.5"),
     ],
 )
 def test_bad_crisis_options_are_clear_errors_before_any_training(args, message, tmp_path):
@@ -133,7 +165,7 @@ def test_crisis_heads_with_a_token_pooling_are_a_clear_error(tmp_path):
         call_command("train_classifier", "--crisis-heads", str(tmp_path), "--datasets", str(tmp_path))
 
 
-def test_the_output_rail_reads_assistant_text_with_the_frozen_heads_and_the_same_encoder():
+def test_the_output_rail_reads_assistant_text_with_its_own_heads_and_the_same_encoder():
     from moderation.classifiers.hybrid import OutputHybridClassifier
     from moderation.classifiers.registry import get_classifier
     from moderation.rails import rail_backend
@@ -142,7 +174,7 @@ def test_the_output_rail_reads_assistant_text_with_the_frozen_heads_and_the_same
     user = get_classifier("hybrid")
     rail = get_classifier("hybrid-output")
     assert isinstance(rail, OutputHybridClassifier)
-    assert rail.learned.heads is user.learned.heads.frozen is user.learned.heads.crisis
+    assert rail.learned.heads is user.learned.heads.rail and rail.learned.heads is not user.learned.heads.crisis
     assert rail.learned.encoder is user.learned.encoder and rail.lexicon is user.lexicon
     verdict = rail.classify("Never mix bleach and ammonia: it releases toxic chloramine gas.")
     assert verdict.backend == "hybrid-output" and "use-m3-mlp-1" in verdict.version

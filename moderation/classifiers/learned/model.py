@@ -14,10 +14,11 @@ Severities come from the calibrated probabilities and the thresholds stored with
 (`severities`). Pure numpy: the weights are float16 in `weights/model.npz`, the thresholds and
 calibration in `weights/model.json`.
 
-Two head sets (round 4, `load_heads`): when `weights/crisis.npz` and `crisis.json` are there, the
-crisis outputs (self_harm and threat_to_others at every level) and the crisis threshold come from
-those heads, everything else from `model.*` (`CombinedHeads`). Both read the same feature row: the
-crisis heads its first FEATURES columns (the frozen features), the others all of it.
+Several head sets (round 4 on, `load_heads`): when `weights/crisis.npz` and `crisis.json` are
+there, the crisis outputs (self_harm and threat_to_others at every level) and the crisis threshold
+come from those heads, everything else from `model.*` (`CombinedHeads`). Both read the same feature
+row: the crisis heads its first FEATURES columns (the frozen features), the others all of it. The
+output rail reads assistant text with `rail.*` (round 5), frozen features too.
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ class Heads:
         return len(self.mean)
 
     @property
-    def frozen(self) -> Heads:
+    def rail(self) -> Heads:
+        """The heads the output rail reads assistant text with (of one set: these)."""
         return self
 
     def logits(self, rows: np.ndarray) -> np.ndarray:
@@ -170,25 +172,30 @@ class Heads:
 
 class CombinedHeads:
     """`main`'s probabilities, with the crisis outputs from `crisis` (heads on the frozen features
-    alone, no token pooling): the round-4 heads read what a text asks better, the round-1 heads who
-    is at risk (docs/benchmarks_classifier.md, "Round 4")."""
+    alone, no token pooling): the round-4 heads read what a text asks better, frozen heads who is at
+    risk (docs/benchmarks_classifier.md, "Round 5"). `rail`: the heads the output rail reads
+    assistant text with (frozen features alone too), when not the crisis heads."""
 
-    def __init__(self, main: Heads, crisis: Heads) -> None:
-        if crisis.pooling is not None or crisis.width > main.width:
-            raise ValueError("the crisis heads must read the frozen features only")
-        if list(crisis.meta.get("outputs", OUTPUTS)) != list(OUTPUTS):
-            raise ValueError("the crisis heads were trained on other outputs")
+    def __init__(self, main: Heads, crisis: Heads, rail: Heads | None = None) -> None:
+        for name, heads in (("crisis", crisis), ("rail", rail)):
+            if heads is None:
+                continue
+            if heads.pooling is not None or heads.width > main.width:
+                raise ValueError(f"the {name} heads must read the frozen features only")
+            if list(heads.meta.get("outputs", OUTPUTS)) != list(OUTPUTS):
+                raise ValueError(f"the {name} heads were trained on other outputs")
         self.main = main
         self.crisis = crisis
+        self._rail = rail
         self.thresholds = replace(main.thresholds, crisis=crisis.thresholds.crisis)
         self.version = f"{main.version}+{crisis.version}"
         self.meta = main.meta
         self.pooling = main.pooling
 
     @property
-    def frozen(self) -> Heads:
-        """The heads on the frozen features alone (the output rail reads assistant text with them)."""
-        return self.crisis
+    def rail(self) -> Heads:
+        """The heads the output rail reads assistant text with: `rail.*`, else the crisis heads."""
+        return self._rail or self.crisis
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         p = self.main.probabilities(rows)
@@ -213,11 +220,13 @@ def combined_loso_row(row: Mapping[str, object], crisis_row: Mapping[str, object
 
 
 def load_heads(directory: str | Path = WEIGHTS_DIR) -> Heads | CombinedHeads:
-    """The heads in `directory`: `model.*`, combined with `crisis.*` when those are there."""
+    """The heads in `directory`: `model.*`, combined with `crisis.*` (and `rail.*`) when there."""
+    directory = Path(directory)
     main = Heads.load(directory)
-    if not (Path(directory) / "crisis.npz").exists():
+    if not (directory / "crisis.npz").exists():
         return main
-    return CombinedHeads(main, Heads.load(directory, "crisis"))
+    rail = Heads.load(directory, "rail") if (directory / "rail.npz").exists() else None
+    return CombinedHeads(main, Heads.load(directory, "crisis"), rail)
 
 
 def severities(probabilities: np.ndarray, thresholds: Thresholds) -> dict[str, int]:

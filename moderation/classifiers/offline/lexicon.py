@@ -1588,7 +1588,7 @@ TOPIC_SHIFT = compile_(
         r"\b(?:forget (?:it|that|about it)|never ?mind|nvm|new topic|change (?:of|the) subject|something (?:else|different)|"
         r"different (?:question|topic)|unrelated|anyway|moving on|let'?s talk about|on another note|by the way|btw)\b",
         r"\b(?:weather|recipe for (?:cake|cookies|pasta|dinner)|movie recommendations?|homework|joke)\b",
-        r"\b(?:(?:i'm|im) sorry|sorry|my bad|(?:you're|youre) right|i understand|i get it|fair enough|no worries)\b",
+        r"\b(?:(?:i'm|im) sorry|sorry|my bad|(?:you're|youre) right|i understand|i get it(?! +[a-z])|fair enough|no worries)\b",
     )
 )
 OPERATIONAL_FOLLOW_UP = compile_(

@@ -1,6 +1,6 @@
 """`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--writers w1,w2|all] [--loso OUT.jsonl] [--epochs N]
-[--pooling max|tokens] [--folds source|grouped] [--seed N] [--threads N] [--crisis-heads DIR] [--crisis-loso FILE]
-[--shipped] [--check-corpus]`
+[--pooling max|tokens] [--folds source|grouped] [--seed N] [--threads N] [--false-crisis RATE] [--crisis-heads DIR]
+[--crisis-loso FILE] [--rail-heads DIR] [--shipped] [--check-corpus]`
 
 Rebuilds the learned backend's heads (moderation/classifiers/learned/weights/) from the project's
 corpus (settings.CLASSIFIER_CORPUS_DIR, default corpus/) and the permissively licensed shared sets
@@ -9,21 +9,27 @@ committed), so a second run only trains. `--loso OUT` also writes leave-one-sour
 probabilities (one training per held-out source) for `make eval`. `--check-corpus` validates the
 corpus and trains nothing. Needs requirements-train.txt (torch, scikit-learn).
 
-`--shipped` (what `make train` runs) reproduces the committed weights: two trainings, each with the
-recipe recorded here (SHIPPED_CRISIS, SHIPPED_MAIN) and in the weights' JSON.
-1. The crisis heads (round 1): frozen features, writers w1-w4, one fold per source; written to
-   var/classifier/crisis-heads/, then copied beside the others as `crisis.npz` and `crisis.json`.
-2. The other heads (round 4): the token pooling trained with the heads on every writer, grouped folds.
-The run time takes the crisis outputs from the first and the rest from the second
-(model.CombinedHeads; MODEL_CARD.md says why). With `--loso`, the file written combines both
-trainings' out-of-fold predictions the same way.
+`--shipped` (what `make train` runs) reproduces the committed weights: three trainings, each with
+the recipe recorded here (SHIPPED_RAIL, SHIPPED_CRISIS, SHIPPED_MAIN) and in the weights' JSON.
+1. The output rail's heads (round 1): frozen features, writers w1-w4, one fold per source; written
+   to var/classifier/rail-heads/, then copied beside the others as `rail.npz` and `rail.json`.
+2. The crisis heads (round 5): frozen features, every writer, one fold per source, the crisis
+   threshold at a 2.5% out-of-source false-crisis rate; written to var/classifier/crisis-heads/,
+   then copied in as `crisis.npz` and `crisis.json`.
+3. The other heads (round 4): the token pooling trained with the heads on every writer, grouped folds.
+The run time takes the crisis outputs from the second and the rest from the third
+(model.CombinedHeads; MODEL_CARD.md says why); the output rail reads assistant text with the first.
+With `--loso`, the file written combines the second and third trainings' out-of-fold predictions
+the same way.
 
 Single trainings (measurements): `--writers` picks the corpus files trained on (default
 w1-w4); the corpus rows of the other writers are still written to `--loso`, scored by the trained
 heads, which never saw them. `--pooling tokens` also trains a pooling over the encoder's token
 features (tokens.py); their cache is built once under var/classifier/. `--folds grouped` holds out
-groups of sources (train.grouped_folds: 7 folds instead of 16). `--crisis-heads DIR` copies DIR's
-heads in as the crisis heads; `--crisis-loso FILE` combines FILE's predictions into `--loso`.
+groups of sources (train.grouped_folds: 7 folds instead of 16). `--false-crisis` sets the crisis
+threshold's out-of-source false-crisis rate (default 0.015). `--crisis-heads DIR` copies DIR's
+heads in as the crisis heads, `--rail-heads DIR` as the rail's; `--crisis-loso FILE` combines
+FILE's predictions into `--loso`.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ DEFAULT_DATASETS = Path(settings.BASE_DIR).parent / "shared" / "datasets"
 CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "features-use-m3-pooled.npz"
 TOKEN_CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "tokens-use-m3-pca256.npz"
 CRISIS_HEADS = Path(settings.BASE_DIR) / "var" / "classifier" / "crisis-heads"
+RAIL_HEADS = Path(settings.BASE_DIR) / "var" / "classifier" / "rail-heads"
+DEFAULT_FALSE_CRISIS = 0.015  # train.TARGET_FALSE_CRISIS unless --false-crisis
 # the committed weights' two recipes (`--shipped`): the crisis heads of round 1, the rest of round 4
 # (torch's sums depend on its thread count: the same recipe on another count gives other weights)
 SHIPPED_RAIL = {
@@ -49,7 +57,7 @@ SHIPPED_RAIL = {
     "folds": "source",
     "model_version": "use-m3-mlp-1",
     "threads": 1,
-    "false_crisis": 0.015,
+    "false_crisis": DEFAULT_FALSE_CRISIS,
 }
 SHIPPED_CRISIS = {
     "writers": "all",
@@ -101,7 +109,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="training seed (default: train.SEED)")
         parser.add_argument(
             "--writers",
-            default=SHIPPED_CRISIS["writers"],
+            default=SHIPPED_RAIL["writers"],
             help="corpus writers to train on, comma-separated, or 'all' (default: w1-w4, round 1)",
         )
         parser.add_argument(
@@ -109,19 +117,34 @@ class Command(BaseCommand):
         )
         parser.add_argument("--crisis-loso", default=None, help="those heads' --loso file, combined into --loso")
         parser.add_argument(
+            "--rail-heads", default=None, help="a weights directory whose heads the output rail reads (rail.*)"
+        )
+        parser.add_argument(
             "--shipped", action="store_true", help="both trainings of the committed weights (what `make train` runs)"
         )
 
     def handle(self, *args, **options):
         if not options["shipped"]:
             return self.train(options)
-        if options["crisis_heads"] or options["crisis_loso"]:
-            raise CommandError("--shipped trains its own crisis heads")
+        if options["crisis_heads"] or options["crisis_loso"] or options["rail_heads"]:
+            raise CommandError("--shipped trains its own crisis and rail heads")
+        if options["false_crisis"] is not None:
+            raise CommandError("--shipped: the recipes fix the false-crisis rate")
         crisis_loso = str(CRISIS_HEADS / "loso.jsonl") if options["loso"] else None
-        self.stdout.write(f"1/2: the crisis heads {SHIPPED_CRISIS}")
+        self.stdout.write(f"1/3: the output rail's heads {SHIPPED_RAIL}")
+        self.train({**options, **SHIPPED_RAIL, "output": str(RAIL_HEADS), "loso": None})
+        self.stdout.write(f"2/3: the crisis heads {SHIPPED_CRISIS}")
         self.train({**options, **SHIPPED_CRISIS, "output": str(CRISIS_HEADS), "loso": crisis_loso})
-        self.stdout.write(f"2/2: the other heads {SHIPPED_MAIN}")
-        self.train({**options, **SHIPPED_MAIN, "crisis_heads": str(CRISIS_HEADS), "crisis_loso": crisis_loso})
+        self.stdout.write(f"3/3: the other heads {SHIPPED_MAIN}")
+        self.train(
+            {
+                **options,
+                **SHIPPED_MAIN,
+                "crisis_heads": str(CRISIS_HEADS),
+                "crisis_loso": crisis_loso,
+                "rail_heads": str(RAIL_HEADS),
+            }
+        )
 
     def train(self, options) -> None:
         from moderation.classifiers.learned import data
@@ -136,7 +159,12 @@ class Command(BaseCommand):
             if problems:
                 raise CommandError(f"{len(problems)} corpus problems")
             return
+        if options.get("false_crisis") is not None and not 0 < options["false_crisis"] < 0.5:
+            raise CommandError("--false-crisis: a rate between 0 and 0.5")
         crisis_heads = self.crisis_heads(options)
+        rail_heads = self.frozen_heads("--rail-heads", options["rail_heads"]) if options.get("rail_heads") else None
+        if rail_heads and not crisis_heads:
+            raise CommandError("--rail-heads goes with --crisis-heads (the rail reads the crisis heads otherwise)")
         held_back: list = []
         if options["writers"] != "all":
             writers = {w.strip() for w in options["writers"].split(",") if w.strip()}
@@ -156,10 +184,8 @@ class Command(BaseCommand):
         if options["epochs"]:
             train.EPOCHS = options["epochs"]
         train.THREADS = options["threads"]
-        if options.get("false_crisis") is not None:
-            if not 0 < options["false_crisis"] < 0.5:
-                raise CommandError("--false-crisis: a rate between 0 and 0.5")
-            train.TARGET_FALSE_CRISIS = options["false_crisis"]
+        false_crisis = options.get("false_crisis")
+        train.TARGET_FALSE_CRISIS = DEFAULT_FALSE_CRISIS if false_crisis is None else false_crisis
         started = time.perf_counter()
         shared = data.load_shared(options["datasets"])
         examples = shared + corpus
@@ -209,13 +235,16 @@ class Command(BaseCommand):
         }
         if crisis_heads:
             info["crisis_heads"] = crisis_heads.version
+        if rail_heads:
+            info["rail_heads"] = rail_heads.version
         output = Path(options["output"] or WEIGHTS_DIR)
         train.save(trained.final, output, version=version, info=info)
-        for suffix in ("npz", "json"):
-            if crisis_heads:
-                shutil.copyfile(Path(options["crisis_heads"]) / f"model.{suffix}", output / f"crisis.{suffix}")
-            else:
-                (output / f"crisis.{suffix}").unlink(missing_ok=True)  # stale crisis heads would override these
+        for name, heads in (("crisis", crisis_heads), ("rail", rail_heads)):
+            for suffix in ("npz", "json"):
+                if heads:
+                    shutil.copyfile(Path(options[f"{name}_heads"]) / f"model.{suffix}", output / f"{name}.{suffix}")
+                else:
+                    (output / f"{name}.{suffix}").unlink(missing_ok=True)  # stale heads would override these
         self.stdout.write(f"weights written to {output} ({time.perf_counter() - started:.0f} s so far)")
 
         if options["loso"]:
@@ -244,15 +273,19 @@ class Command(BaseCommand):
             raise CommandError("--crisis-loso combines into --loso the predictions of --crisis-heads")
         if not options["crisis_heads"]:
             return None
+        return self.frozen_heads("--crisis-heads", options["crisis_heads"])
+
+    @staticmethod
+    def frozen_heads(option: str, directory: str):
+        """The heads in `directory`, which must read the frozen features only."""
         from moderation.classifiers.learned.model import Heads
 
-        directory = Path(options["crisis_heads"])
         try:
-            heads = Heads.load(directory)
+            heads = Heads.load(Path(directory))
         except (OSError, KeyError, ValueError) as error:
-            raise CommandError(f"--crisis-heads {directory}: no heads there ({error})") from None
+            raise CommandError(f"{option} {directory}: no heads there ({error})") from None
         if heads.pooling is not None:
-            raise CommandError(f"--crisis-heads {directory}: not frozen features only (--pooling tokens)")
+            raise CommandError(f"{option} {directory}: not frozen features only (--pooling tokens)")
         return heads
 
     def _progress(self, message: str) -> None:

@@ -1,0 +1,179 @@
+"""The hybrid's context rules, over the turns each read on their own (`Judgement.alone`,
+`Judgement.earlier`, and the lexicon's verdicts on the earlier turns):
+
+- a refused harm carries to a follow-up that stays on the subject and that the learned judge,
+  reading the context, finds harmful;
+- a crisis read only from the context, where no turn on its own plausibly shows one, is demoted;
+- violence with a person as its target is a threat to others (crisis first).
+
+The learned judgements are built by hand (no encoder); the last test reads real turns."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from moderation.classifiers.hybrid import (
+    CARRIED_SEVERITY,
+    CONTEXT_CRISIS_BAR,
+    DEFAULT_CARRY_FLAG,
+    DEFAULT_THREAT_BAR,
+    combine,
+    stays_on_subject,
+)
+from moderation.classifiers.learned import Judgement
+from tests.moderation.test_hybrid_classifier import THRESHOLDS, judgement, lexicon
+
+
+def in_context(current, *, alone=None, earlier=()):
+    """`current` read with its context, with the turn's own reading and the earlier turns'."""
+    current.alone = alone if alone is not None else judgement()
+    current.earlier = tuple(earlier)
+    return current
+
+
+def carry(current, *, last_action="refuse", follows_up=True, earlier_rules=None):
+    earlier_rules = earlier_rules if earlier_rules is not None else [lexicon() for _ in current.earlier]
+    return combine(lexicon(), current, earlier=earlier_rules, last_action=last_action, follows_up=follows_up)
+
+
+# ---------------------------------------------------------------- a refused harm carries
+
+
+def harmful_then(flag: float):
+    """An earlier turn the learned judge reads alone as violent extremism 4, and a follow-up whose
+    own category probability is low but that the judge, reading the context, flags at `flag`."""
+    earlier = judgement(flag=0.9, violent_extremism=0.9, violent_extremism_3=0.9, violent_extremism_4=0.9)
+    return in_context(judgement(flag=flag, violent_extremism=0.1), earlier=[earlier])
+
+
+def test_an_on_topic_follow_up_of_a_refused_harm_counts():
+    scores, signals = carry(harmful_then(DEFAULT_CARRY_FLAG + 0.1))
+    assert scores["violent_extremism"] == CARRIED_SEVERITY
+    assert "hybrid:carried:violent_extremism" in signals
+
+
+@pytest.mark.parametrize(
+    ("why", "kwargs", "flag"),
+    [
+        ("the last turn was answered", {"last_action": "answer"}, 0.9),
+        ("no last action (a new chat)", {"last_action": None}, 0.9),
+        ("the turn changes the subject", {"follows_up": False}, 0.9),
+        ("the learned judge finds the follow-up harmless", {}, DEFAULT_CARRY_FLAG - 0.1),
+    ],
+)
+def test_nothing_carries_without_every_condition(why, kwargs, flag):
+    scores, signals = carry(harmful_then(flag), **kwargs)
+    assert scores.get("violent_extremism", 0) < CARRIED_SEVERITY, why
+    assert not any(s.startswith("hybrid:carried") for s in signals), why
+
+
+def test_a_lexicon_hit_on_an_earlier_turn_carries_only_where_the_learned_judge_found_it_plausible():
+    plausible = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.6)])
+    assert carry(plausible, earlier_rules=[lexicon(cbrn=4)])[0]["cbrn"] == CARRIED_SEVERITY
+    implausible = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.1, cbrn=0.01)])
+    assert carry(implausible, earlier_rules=[lexicon(cbrn=4)])[0].get("cbrn", 0) < CARRIED_SEVERITY
+
+
+def test_an_earlier_harm_below_counting_or_abuse_does_not_carry():
+    mild = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.9, weapons=0.9)])  # weapons 2, not 3
+    assert carry(mild)[0].get("weapons", 0) < CARRIED_SEVERITY
+    insulting = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.9, abuse=0.9, abuse_3=0.9)])
+    assert carry(insulting)[0].get("abuse", 0) < CARRIED_SEVERITY  # abuse is judged turn by turn
+
+
+def test_a_crisis_does_not_carry_as_a_counted_harm():
+    earlier = judgement(flag=0.9, self_harm=0.9, self_harm_3=0.9)
+    scores, _ = carry(in_context(judgement(flag=0.9), earlier=[earlier]))
+    assert scores.get("self_harm", 0) < CARRIED_SEVERITY  # the crisis path decides, never a strike
+
+
+# ---------------------------------------------------------------- a crisis only from the context
+
+
+def test_a_crisis_read_only_from_the_context_is_demoted():
+    current = in_context(judgement(flag=0.9, self_harm=0.9), alone=judgement(self_harm=0.05), earlier=[judgement()])
+    scores, signals = combine(lexicon(), current, earlier=[lexicon()])
+    assert scores["self_harm"] == 1
+    assert "hybrid:crisis_only_from_context:self_harm" in signals
+
+
+@pytest.mark.parametrize(
+    ("why", "alone", "earlier", "rules", "current_rules"),
+    [
+        ("the turn alone plausibly shows it", {"self_harm": CONTEXT_CRISIS_BAR}, {}, {}, {}),
+        ("an earlier turn alone plausibly shows it", {}, {"self_harm": 0.5}, {}, {}),
+        ("an earlier turn shows a threat: either kind counts", {}, {"threat_to_others": 0.5}, {}, {}),
+        ("the lexicon reads an earlier turn as a crisis", {}, {}, {"self_harm": 3}, {}),
+        ("the lexicon reads this turn as a crisis", {}, {}, {}, {"self_harm": 3}),
+    ],
+)
+def test_a_crisis_stands_when_some_turn_shows_one(why, alone, earlier, rules, current_rules):
+    current = in_context(judgement(flag=0.9, self_harm=0.9), alone=judgement(**alone), earlier=[judgement(**earlier)])
+    scores, _ = combine(lexicon(**current_rules), current, earlier=[lexicon(**rules)])
+    assert scores["self_harm"] >= 2, why
+
+
+def test_a_turn_read_without_context_is_never_demoted():
+    scores, signals = combine(lexicon(), judgement(flag=0.9, self_harm=0.9))
+    assert scores["self_harm"] >= 2 and not signals
+
+
+# ---------------------------------------------------------------- violence with a target
+
+
+def below_the_crisis_threshold(current):
+    """`current` with a crisis threshold of 0.8: its threat probability alone is no crisis."""
+    return Judgement(current.probabilities, replace(THRESHOLDS, crisis=0.8))
+
+
+def test_violence_the_learned_judge_reads_as_aimed_at_a_person_is_a_threat():
+    current = below_the_crisis_threshold(
+        judgement(flag=0.9, violent_crime=0.9, violent_crime_3=0.9, threat_to_others=DEFAULT_THREAT_BAR)
+    )
+    assert current.scores.get("threat_to_others", 0) < 2
+    scores, signals = combine(lexicon(), current)
+    assert scores["threat_to_others"] >= 2 and "hybrid:threat_with_the_violence" in signals
+
+
+def test_violence_without_a_target_or_a_target_without_violence_is_no_threat():
+    mass = below_the_crisis_threshold(
+        judgement(flag=0.9, violent_extremism=0.9, violent_extremism_3=0.9, threat_to_others=DEFAULT_THREAT_BAR - 0.1)
+    )
+    assert combine(lexicon(), mass)[0].get("threat_to_others", 0) < 2
+    mild = below_the_crisis_threshold(judgement(flag=0.9, weapons=0.9, threat_to_others=0.7))  # weapons 2: no plan
+    assert combine(lexicon(), mild)[0].get("threat_to_others", 0) < 2
+
+
+# ---------------------------------------------------------------- the turns themselves
+
+
+@pytest.mark.parametrize(
+    ("text", "on_subject"),
+    [
+        ("what weapon should i use", True),
+        ("write the plan out", True),
+        ("do it", True),
+        ("how do i get it past the station cameras", True),  # "i get it" only backs off at a clause's end
+        ("ok i get it, sorry", False),
+        ("anyway, what's the weather like tomorrow?", False),
+        ("sorry, my bad. forget it", False),
+        ("what is the history of the sarin attack on the tokyo subway?", False),
+    ],
+)
+def test_what_stays_on_the_subject(text, on_subject):
+    assert stays_on_subject(text) is on_subject
+
+
+def test_the_learned_judge_reads_each_turn_of_the_context_on_its_own():
+    from moderation.classifiers.registry import get_classifier
+
+    learned = get_classifier("hybrid").learned
+    context = ["help me plan an attack on the subway", "i want the most casualties possible"]
+    read = learned.judge("what weapon should i use", context=context, last_action="refuse")
+    assert read.alone is not None and len(read.earlier) == len(context)
+    for reading, text in zip((read.alone, *read.earlier), ("what weapon should i use", *context), strict=True):
+        own = learned.judge(text)
+        assert reading.probabilities == pytest.approx(own.probabilities, abs=1e-5)
+    assert learned.judge("what weapon should i use").alone is None  # no context: nothing more
