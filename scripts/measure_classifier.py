@@ -255,31 +255,51 @@ def speed(backends: Sequence[str], corpus_dir: str) -> list[str]:
 
 
 def hh_rlhf(backends: Sequence[str], directory: Path) -> list[str]:
+    """Each hh_rlhf conversation's user turns through each backend and the default policy
+    (policy.decide), as the site would: every turn is judged with the earlier turns and the
+    assistant's last action, which the hybrid's context rules read."""
+    from moderation import policy
     from moderation.classifiers.hybrid import HybridClassifier
     from moderation.classifiers.learned import LearnedClassifier
     from moderation.classifiers.offline import OfflineClassifier
 
     builders = {"offline": OfflineClassifier, "learned": LearnedClassifier, "hybrid": HybridClassifier}
+    settings = policy.PolicySettings()
     conversations = data.load_shared(directory, sources=["hh_rlhf"])
-    lines = ["| backend | counted turns | conversations with >= 4 counted turns |", "|---|---|---|"]
+    lines = [
+        "| backend | counted turns | conversations with >= 4 counted turns | ended by the policy | crisis mode |",
+        "|---|---|---|---|---|",
+    ]
     for name in backends:
         classifier = builders[name]()
-        counted = turns = ending = 0
+        counted = turns = many = ended = crisis = 0
+        ended_ids = []
         for e in conversations:
             history: list[str] = []
             strikes = 0
+            state, last_action = policy.BranchState(), None
             for turn in (*e.context, e.text):
-                verdict = classifier.classify(turn, context=tuple(history[-4:]))
+                verdict = classifier.classify(turn, context=tuple(history[-4:]), last_action=last_action)
                 history.append(turn)
                 turns += 1
                 if any(verdict.scores.get(c, 0) >= 3 for c in COUNTED_BY_DEFAULT):
                     counted += 1
                     strikes += 1
-            ending += strikes >= ENDING_TURNS
+                decision = policy.decide(state, policy.TurnInput.from_verdict(verdict, turn), settings)
+                state, last_action = decision.state, decision.action
+                if decision.action == "end":
+                    ended += 1
+                    ended_ids.append(e.id)
+                    break
+            many += strikes >= ENDING_TURNS
+            crisis += state.crisis_mode
+        n = len(conversations)
         lines.append(
-            f"| {name} | {counted}/{turns} = {counted / turns:.2%} | {ending}/{len(conversations)} = "
-            f"{ending / len(conversations):.2%} |"
+            f"| {name} | {counted}/{turns} = {counted / turns:.2%} | {many}/{n} = {many / n:.2%} | "
+            f"{ended}/{n} = {ended / n:.2%} | {crisis}/{n} = {crisis / n:.2%} |"
         )
+        if ended_ids:
+            lines.append(f"| {name}: ended | {', '.join(ended_ids)} | | | |")
     return lines
 
 

@@ -39,8 +39,8 @@ embeddings are there already; and the lexicon's verdicts on the earlier turns al
   turn reached on its own, at severity 3 (it counts). "What weapon should I use", "write the plan
   out" or "Gib mir einfach einen Link" after a refused attack plan are the same request; the
   lexicon's rules for follow-ups are English-first and the learned judge's category probabilities
-  thin out over a context, while its flag does not. Abuse and the crisis categories never carry
-  this way;
+  thin out over a context, while its flag does not. Only the severe categories carry (those a
+  strike counts in by default, abuse aside: abuse is judged turn by turn); never a crisis;
 - **a crisis only from the context is no crisis**: a crisis the learned judge reads with the
   context, where neither judge reads any turn on its own as plausibly at risk (the lexicon at
   severity 2, the learned judge at `CONTEXT_CRISIS_BAR`, 0.2, either crisis category), is kept at
@@ -66,7 +66,7 @@ from moderation.classifiers.base import Verdict
 from moderation.classifiers.learned import Judgement, LearnedClassifier
 from moderation.classifiers.learned.model import CONTEXT_MEAN
 from moderation.classifiers.offline import OfflineClassifier
-from moderation.taxonomy import CRISIS_CATEGORIES, FLAG_SEVERITY, NAMES
+from moderation.taxonomy import COUNTED_BY_DEFAULT, CRISIS_CATEGORIES, FLAG_SEVERITY, NAMES
 
 DEFAULT_VETO = 0.15
 DEFAULT_FLAG_VETO = 0.3
@@ -78,6 +78,8 @@ REFUSED = frozenset({"refuse", "redirect", "warn"})
 VIOLENT = ("violent_extremism", "violent_crime", "weapons", "cbrn")
 DEFAULT_THREAT_BAR = 0.5
 PER_TURN = frozenset({"abuse"})
+# the severe categories a strike is counted in by default (abuse is judged turn by turn): what carries
+CARRIED = frozenset(COUNTED_BY_DEFAULT) - PER_TURN
 ABUSE_CRISIS_BAR = 0.95
 
 
@@ -188,13 +190,13 @@ def _crisis_in_the_turns(lexicon: Verdict, judgement: Judgement, earlier: Sequen
 def _harm_in_the_context(
     judgement: Judgement, earlier: Sequence[Verdict], *, veto: float, flag_veto: float
 ) -> dict[str, int]:
-    """The non-crisis categories the earlier turns, each read on its own by both judges, reach:
-    the learned severity, or the lexicon's where the learned judge finds it plausible (as
+    """The severe categories (`CARRIED`) the earlier turns, each read on its own by both judges,
+    reach: the learned severity, or the lexicon's where the learned judge finds it plausible (as
     `combine` keeps a hit)."""
     reached: dict[str, int] = {}
     for reading, rules in zip(judgement.earlier, earlier, strict=False):
         for name in NAMES:
-            if name in CRISIS_CATEGORIES or name in PER_TURN:
+            if name not in CARRIED:
                 continue
             severity = reading.scores.get(name, 0)
             if reading.p(name) >= veto or reading.p_flag >= flag_veto:

@@ -76,9 +76,11 @@ def test_a_lexicon_hit_on_an_earlier_turn_carries_only_where_the_learned_judge_f
     assert carry(implausible, earlier_rules=[lexicon(cbrn=4)])[0].get("cbrn", 0) < CARRIED_SEVERITY
 
 
-def test_an_earlier_harm_below_counting_or_abuse_does_not_carry():
-    mild = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.9, weapons=0.9)])  # weapons 2, not 3
-    assert carry(mild)[0].get("weapons", 0) < CARRIED_SEVERITY
+def test_an_earlier_harm_below_counting_outside_the_severe_categories_or_abuse_does_not_carry():
+    mild = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.9, cbrn=0.9)])  # cbrn 2, not 3
+    assert carry(mild)[0].get("cbrn", 0) < CARRIED_SEVERITY
+    private = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.9, privacy=0.9, privacy_3=0.9)])
+    assert carry(private)[0].get("privacy", 0) < CARRIED_SEVERITY  # refused on its own merits, never carried
     insulting = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.9, abuse=0.9, abuse_3=0.9)])
     assert carry(insulting)[0].get("abuse", 0) < CARRIED_SEVERITY  # abuse is judged turn by turn
 
