@@ -260,6 +260,7 @@ CASCADE_LLM_SHARE = env_float("CASCADE_LLM_SHARE", 0.0)
 HYBRID_VETO = env_float("HYBRID_VETO", 0.15)
 HYBRID_FLAG_VETO = env_float("HYBRID_FLAG_VETO", 0.3)
 HYBRID_CRISIS_VETO = env_float("HYBRID_CRISIS_VETO", 0.05)
+HYBRID_CARRY_FLAG = env_float("HYBRID_CARRY_FLAG", 0.5)
 # Where train_classifier and make eval read the project's corpus (corpus/LABEL_GUIDE.md).
 CLASSIFIER_CORPUS_DIR = env_str("CLASSIFIER_CORPUS_DIR", str(BASE_DIR / "corpus"))
 RESPONDER = env_str("RESPONDER", "anthropic" if ANTHROPIC_API_KEY else "offline")
