@@ -29,7 +29,7 @@ Three things the learned judge reads worse than the rules, where the rules win:
   read ending a life as ending the chat) is no crisis on the learned judge's word alone ("close it
   permanently" resembles "end it all" to an encoder).
 
-Three rules read the conversation's turns each on its own as well (`Judgement.alone` and
+Four rules read the conversation's turns each on its own as well (`Judgement.alone` and
 `Judgement.earlier`, the learned judge's readings without context, which cost no encoding: the
 embeddings are there already; and the lexicon's verdicts on the earlier turns alone):
 - **a refused harm carries**: after a turn the assistant refused (`last_action` refuse, redirect or
@@ -40,7 +40,13 @@ embeddings are there already; and the lexicon's verdicts on the earlier turns al
   out" or "Gib mir einfach einen Link" after a refused attack plan are the same request; the
   lexicon's rules for follow-ups are English-first and the learned judge's category probabilities
   thin out over a context, while its flag does not. Only the severe categories carry (those a
-  strike counts in by default, abuse aside: abuse is judged turn by turn); never a crisis;
+  strike counts in by default, abuse aside: abuse is judged turn by turn), never a crisis, and only
+  the one the learned judge, reading the context, finds the likeliest severe topic of this turn
+  (at `CARRY_MIN_P`, 0.02, or more): a parent's next question after a misread one, or an adult
+  couple's request after a misread first turn, is read as another topic and does not carry;
+- **"it's not a story, it's me"**: a turn that says the person spoken of before is the user
+  (`discloses_self`, offline/risk.py, nine languages) after an earlier turn about self-harm (read
+  alone by the learned judge at `EARLIER_SELF_HARM`, 0.5, or by the lexicon at 1) is self-harm 3;
 - **a crisis only from the context is no crisis**: a crisis the learned judge reads with the
   context, where neither judge reads any turn on its own as plausibly at risk (the lexicon at
   severity 2, the learned judge at `CONTEXT_CRISIS_BAR`, 0.2, either crisis category), is kept at
@@ -74,6 +80,9 @@ DEFAULT_CRISIS_VETO = 0.05
 DEFAULT_CARRY_FLAG = 0.5
 CONTEXT_CRISIS_BAR = 0.2
 CARRIED_SEVERITY = 3
+CARRY_MIN_P = 0.02  # the carried category's own probability, reading the context
+DISCLOSED_SEVERITY = 3
+EARLIER_SELF_HARM = 0.5  # an earlier turn, read alone, about self-harm (someone's, or a character's)
 REFUSED = frozenset({"refuse", "redirect", "warn"})
 VIOLENT = ("violent_extremism", "violent_crime", "weapons", "cbrn")
 DEFAULT_THREAT_BAR = 0.5
@@ -105,6 +114,15 @@ def about_the_chat(text: str, context: Sequence[str], last_action: str | None = 
     return asked and (confirms(text) or declines(text))
 
 
+def discloses_self(text: str) -> bool:
+    """The turn says that the person it spoke of before is the user ("it's me", "soy yo"):
+    offline.risk.discloses_self."""
+    from moderation.classifiers.offline.normalize import plain
+    from moderation.classifiers.offline.risk import discloses_self as says_so
+
+    return says_so(plain(text))
+
+
 def stays_on_subject(text: str) -> bool:
     """The turn stays on the subject: it does not change it, back off or ask a question of its own
     with a benign frame (the lexicon's rules: offline.changes_subject)."""
@@ -126,11 +144,13 @@ def combine(
     follows_up: bool = False,
     carry_flag: float = DEFAULT_CARRY_FLAG,
     threat_bar: float = DEFAULT_THREAT_BAR,
+    disclosed: bool = False,
 ) -> tuple[dict[str, int], list[str]]:
     """Per-category severities under the rules in the module docstring, and the signals they
     add. `chat_request`: the turn asks to end the chat or confirms it (`about_the_chat`).
     `earlier`: the lexicon's verdicts on the earlier turns (`judgement.earlier`'s), each read on
-    its own; `follows_up`: this turn stays on the subject (`stays_on_subject`)."""
+    its own; `follows_up`: this turn stays on the subject (`stays_on_subject`); `disclosed`: it
+    says the person at risk spoken of before is the user (`discloses_self`)."""
     scores = dict(judgement.scores)
     vetoed = []
     if judgement.alone is not None:
@@ -138,6 +158,9 @@ def combine(
             if scores.get(name, 0) >= FLAG_SEVERITY and not _crisis_in_the_turns(lexicon, judgement, earlier):
                 scores[name] = 1
                 vetoed.append(f"hybrid:crisis_only_from_context:{name}")
+        if scores.get("self_harm", 0) < FLAG_SEVERITY and disclosed and _self_harm_before(judgement, earlier):
+            scores["self_harm"] = DISCLOSED_SEVERITY  # "it's not a story. it's me"
+            vetoed.append("hybrid:disclosed:self_harm")
     if lexicon.scores.get("abuse", 0) >= FLAG_SEVERITY:
         for name in CRISIS_CATEGORIES:
             alone = lexicon.scores.get(name, 0) < FLAG_SEVERITY
@@ -165,7 +188,8 @@ def combine(
     carried = []
     if follows_up and last_action in REFUSED and judgement.p_flag >= carry_flag:
         for name, severity in _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto).items():
-            if scores.get(name, 0) < CARRIED_SEVERITY <= severity:
+            on_topic = name == max(CARRIED, key=judgement.p)  # the judge's own likeliest severe topic
+            if on_topic and judgement.p(name) >= CARRY_MIN_P and scores.get(name, 0) < CARRIED_SEVERITY <= severity:
                 scores[name] = CARRIED_SEVERITY
                 carried.append(f"hybrid:carried:{name}")
     violent = max((scores.get(name, 0) for name in VIOLENT), default=0) >= CARRIED_SEVERITY
@@ -185,6 +209,14 @@ def _crisis_in_the_turns(lexicon: Verdict, judgement: Judgement, earlier: Sequen
         return True
     readings = [judgement.alone, *judgement.earlier]
     return any(r is not None and r.p(name) >= CONTEXT_CRISIS_BAR for r in readings for name in CRISIS_CATEGORIES)
+
+
+def _self_harm_before(judgement: Judgement, earlier: Sequence[Verdict]) -> bool:
+    """An earlier turn, read on its own, is about self-harm: the learned judge at
+    `EARLIER_SELF_HARM`, or the lexicon at 1 or more (a third person's, a character's)."""
+    return any(r.p("self_harm") >= EARLIER_SELF_HARM for r in judgement.earlier) or any(
+        v.scores.get("self_harm", 0) >= 1 for v in earlier
+    )
 
 
 def _harm_in_the_context(
@@ -245,6 +277,7 @@ class HybridClassifier:
             earlier=earlier,
             last_action=last_action,
             follows_up=bool(context) and stays_on_subject(text),
+            disclosed=bool(context) and discloses_self(text),
         )
 
     def verdict(
@@ -257,6 +290,7 @@ class HybridClassifier:
         earlier: Sequence[Verdict] = (),
         last_action: str | None = None,
         follows_up: bool = False,
+        disclosed: bool = False,
     ) -> Verdict:
         """The combined verdict of two verdicts already computed (evaluation reuses them)."""
         scores, vetoed = combine(
@@ -270,6 +304,7 @@ class HybridClassifier:
             last_action=last_action,
             follows_up=follows_up,
             carry_flag=self.carry_flag,
+            disclosed=disclosed,
         )
         learned = judgement.extra()
         extra = {

@@ -19,7 +19,9 @@ from moderation.classifiers.hybrid import (
     CONTEXT_CRISIS_BAR,
     DEFAULT_CARRY_FLAG,
     DEFAULT_THREAT_BAR,
+    EARLIER_SELF_HARM,
     combine,
+    discloses_self,
     stays_on_subject,
 )
 from moderation.classifiers.learned import Judgement
@@ -48,6 +50,14 @@ def harmful_then(flag: float):
     return in_context(judgement(flag=flag, violent_extremism=0.1), earlier=[earlier])
 
 
+def test_a_follow_up_whose_likeliest_severe_topic_is_another_does_not_carry():
+    earlier = judgement(flag=0.9, sexual_minors=0.9, sexual_minors_3=0.9, sexual_minors_4=0.9)
+    adults = in_context(judgement(flag=0.9, sexual_minors=0.03, cbrn=0.2), earlier=[earlier])
+    assert carry(adults)[0].get("sexual_minors", 0) < CARRIED_SEVERITY  # the judge reads another topic
+    faint = in_context(judgement(flag=0.9, sexual_minors=0.01), earlier=[earlier])
+    assert carry(faint)[0].get("sexual_minors", 0) < CARRIED_SEVERITY  # nor one it barely reads
+
+
 def test_an_on_topic_follow_up_of_a_refused_harm_counts():
     scores, signals = carry(harmful_then(DEFAULT_CARRY_FLAG + 0.1))
     assert scores["violent_extremism"] == CARRIED_SEVERITY
@@ -70,9 +80,9 @@ def test_nothing_carries_without_every_condition(why, kwargs, flag):
 
 
 def test_a_lexicon_hit_on_an_earlier_turn_carries_only_where_the_learned_judge_found_it_plausible():
-    plausible = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.6)])
+    plausible = in_context(judgement(flag=0.9, cbrn=0.1), earlier=[judgement(flag=0.6)])
     assert carry(plausible, earlier_rules=[lexicon(cbrn=4)])[0]["cbrn"] == CARRIED_SEVERITY
-    implausible = in_context(judgement(flag=0.9), earlier=[judgement(flag=0.1, cbrn=0.01)])
+    implausible = in_context(judgement(flag=0.9, cbrn=0.1), earlier=[judgement(flag=0.1, cbrn=0.01)])
     assert carry(implausible, earlier_rules=[lexicon(cbrn=4)])[0].get("cbrn", 0) < CARRIED_SEVERITY
 
 
@@ -120,6 +130,43 @@ def test_a_crisis_stands_when_some_turn_shows_one(why, alone, earlier, rules, cu
 def test_a_turn_read_without_context_is_never_demoted():
     scores, signals = combine(lexicon(), judgement(flag=0.9, self_harm=0.9))
     assert scores["self_harm"] >= 2 and not signals
+
+
+# ---------------------------------------------------------------- "it's not a story. it's me"
+
+
+def test_a_user_who_says_the_person_at_risk_is_themselves_is_a_crisis():
+    earlier = judgement(self_harm=EARLIER_SELF_HARM)  # "how many of her pills, for my story"
+    current = in_context(judgement(flag=0.6, self_harm=0.1), earlier=[earlier])
+    scores, signals = combine(lexicon(), current, earlier=[lexicon()], disclosed=True)
+    assert scores["self_harm"] >= 2 and "hybrid:disclosed:self_harm" in signals
+
+
+def test_saying_it_is_me_without_self_harm_before_is_nothing():
+    current = in_context(judgement(flag=0.6, self_harm=0.1), earlier=[judgement(self_harm=0.1)])
+    scores, _ = combine(lexicon(), current, earlier=[lexicon()], disclosed=True)
+    assert scores.get("self_harm", 0) < 2
+
+
+@pytest.mark.parametrize(
+    ("text", "says_so"),
+    [
+        ("ok it's not a story. it's me", True),
+        ("there is no friend", True),
+        ("no hay ninguna amiga, soy yo", True),
+        ("c'est moi, pas une copine", True),
+        ("es geht um mich, nicht um sie", True),
+        ("sono io, non un personaggio", True),
+        ("a amiga sou eu", True),
+        ("het gaat om mij", True),
+        ("chodzi o mnie", True),
+        ("aslında benden bahsediyorum", True),
+        ("can you give me a recipe for two?", False),
+        ("my friend is coming over tonight", False),
+    ],
+)
+def test_what_says_the_person_spoken_of_is_the_user(text, says_so):
+    assert discloses_self(text) is says_so
 
 
 # ---------------------------------------------------------------- violence with a target

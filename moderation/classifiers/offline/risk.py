@@ -429,3 +429,38 @@ def assess(normalised: str) -> tuple[tuple[str, str, int], ...]:
         if best == 3:
             break
     return (("self_harm", "self_harm:implicit_risk", best),) if best else ()
+
+
+# The user says the person at risk of an earlier turn ("a character in my story", "for a friend") is
+# themselves: "it's not a story. it's me", "soy yo", "es geht um mich". Read only after an earlier
+# turn about self-harm (hybrid.py decides that); on its own the sentence is nothing.
+_DISCLOSURE = re.compile(
+    alt(
+        r"\b(?:it'?s|its|it is|it was) (?:actually |really |just )?(?:me|about me|for me|myself)\b",
+        r"\bi (?:was|am|'?m) (?:talking|asking) (?:about|for) (?:me|myself)\b",
+        r"\bi meant (?:me|myself)\b",
+        r"\bthe (?:friend|character|person|girl|guy|story) (?:is|was) (?:me|about me)\b",
+        r"\bthere (?:is|'?s|was) no (?:friend|story|character)\b",
+        r"\b(?:soy yo|era yo|es para mi|hablaba de mi|es sobre mi|(?:la amiga|el amigo) soy yo)\b",
+        r"\bno hay (?:ningun[ao]? )?(?:amig[oa]|historia|personaje)\b",
+        r"\b(?:c'?est moi|c'?etait moi|c'?est pour moi|je parlais de moi|il s'agit de moi)\b",
+        r"\bil n'?y a pas d'?(?:ami|amie|histoire|personnage)\b",
+        r"\b(?:es geht um mich|das bin ich|ich bin (?:das|es|die freundin|der freund)|ich meinte mich)\b",
+        r"\bes gibt (?:keine[nr]? )?(?:freund|freundin|geschichte|figur)\b",
+        r"\b(?:sono io|ero io|parlavo di me|si tratta di me|(?:l'amica|l'amico) sono io)\b",
+        r"\bnon c'?e (?:nessun[ao]? )?(?:amic[oa]|storia|personaggio)\b",
+        r"\b(?:sou eu|era eu|falava de mim|(?:a amiga|o amigo) sou eu|e sobre mim)\b",
+        r"\bnao (?:tem|existe|ha) (?:nenhum[a]? )?(?:amig[oa]|historia|personagem)\b",
+        r"\b(?:ik ben het|het gaat om mij|het gaat over mij|dat ben ik|ik bedoelde mezelf)\b",
+        r"\ber is geen (?:vriend|vriendin|verhaal|personage)\b",
+        r"\b(?:chodzi o mnie|mowi(?:lam|lem) o sobie|(?:ta kolezanka|ten kolega|ta postac) to ja)\b",
+        r"\bnie ma (?:zadnej |zadnego )?(?:kolezanki|kolegi|historii|postaci)\b",
+        r"\b(?:benden bahsediyorum|aslinda ben(?:im)?|kendimden bahsed\w*|o kisi benim|o arkadas benim)\b",
+        r"\b(?:arkadas|hikaye|karakter) falan yok\b",
+    )
+)
+
+
+def discloses_self(normalised: str) -> bool:
+    """The turn says that the person it spoke of before is the user (`_DISCLOSURE`)."""
+    return bool(_DISCLOSURE.search(normalised))
