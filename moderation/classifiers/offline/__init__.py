@@ -88,7 +88,7 @@ def _genuine_frame(normalised: str) -> bool:
 
 class OfflineClassifier:
     name = "offline"
-    version = "rules-2.2"
+    version = "rules-2.3"
 
     @staticmethod
     def clear_caches() -> None:
