@@ -73,23 +73,31 @@ def windows(count: int) -> list[str]:
     return out
 
 
-def run(count: int, rounds: int) -> dict:
+def reading_pooled_features(rail):
+    """The rail as it was before its encoder calls left the token pooling out: the same lexicon,
+    heads, encoder and bars, with the heads reading pooled features (also the "before" of
+    tests/moderation/test_unpooled_features.py)."""
     from moderation.classifiers.hybrid import HybridClassifier
     from moderation.classifiers.learned import LearnedClassifier
-    from moderation.classifiers.offline import risk
-    from moderation.classifiers.registry import get_classifier
 
     class Pooled(LearnedClassifier):
-        pooled = True  # before: the frozen heads read the pooled features
+        pooled = True
 
-    rail = get_classifier("hybrid-output")
-    before = HybridClassifier(
+    return HybridClassifier(
         lexicon=rail.lexicon,
         learned=Pooled(heads=rail.learned.heads, encoder=rail.learned.encoder, eager=False),
         veto=rail.veto,
         crisis_veto=rail.crisis_veto,
         flag_veto=rail.flag_veto,
     )
+
+
+def run(count: int, rounds: int) -> dict:
+    from moderation.classifiers.offline import risk
+    from moderation.classifiers.registry import get_classifier
+
+    rail = get_classifier("hybrid-output")
+    before = reading_pooled_features(rail)
     encoder = rail.learned.encoder
     texts = windows(count)
     for text in texts[:10]:  # warm both paths (and the lexicon's caches of these words)

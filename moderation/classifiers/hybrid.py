@@ -71,8 +71,8 @@ from typing import Any
 from moderation.classifiers.base import Verdict
 from moderation.classifiers.learned import Judgement, LearnedClassifier
 from moderation.classifiers.learned.model import CONTEXT_MEAN
-from moderation.classifiers.offline import OfflineClassifier
-from moderation.taxonomy import COUNTED_BY_DEFAULT, CRISIS_CATEGORIES, FLAG_SEVERITY, NAMES
+from moderation.classifiers.offline import PER_TURN, OfflineClassifier
+from moderation.taxonomy import COUNTED_BY_DEFAULT, CRISIS_CATEGORIES, FLAG_SEVERITY
 
 DEFAULT_VETO = 0.15
 DEFAULT_FLAG_VETO = 0.3
@@ -86,9 +86,8 @@ EARLIER_SELF_HARM = 0.5  # an earlier turn, read alone, about self-harm (someone
 REFUSED = frozenset({"refuse", "redirect", "warn"})
 VIOLENT = ("violent_extremism", "violent_crime", "weapons", "cbrn")
 DEFAULT_THREAT_BAR = 0.5
-PER_TURN = frozenset({"abuse"})
 # the severe categories a strike is counted in by default (abuse is judged turn by turn): what carries
-CARRIED = frozenset(COUNTED_BY_DEFAULT) - PER_TURN
+CARRIED = tuple(name for name in COUNTED_BY_DEFAULT if name not in PER_TURN)
 ABUSE_CRISIS_BAR = 0.95
 
 
@@ -187,11 +186,11 @@ def combine(
             vetoed.append(f"hybrid:veto:{name}")
     carried = []
     if follows_up and last_action in REFUSED and judgement.p_flag >= carry_flag:
-        for name, severity in _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto).items():
-            on_topic = name == max(CARRIED, key=judgement.p)  # the judge's own likeliest severe topic
-            if on_topic and judgement.p(name) >= CARRY_MIN_P and scores.get(name, 0) < CARRIED_SEVERITY <= severity:
-                scores[name] = CARRIED_SEVERITY
-                carried.append(f"hybrid:carried:{name}")
+        topic = max(CARRIED, key=judgement.p)  # the judge's own likeliest severe topic of this turn
+        severity = _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto).get(topic, 0)
+        if judgement.p(topic) >= CARRY_MIN_P and scores.get(topic, 0) < CARRIED_SEVERITY <= severity:
+            scores[topic] = CARRIED_SEVERITY
+            carried.append(f"hybrid:carried:{topic}")
     violent = max((scores.get(name, 0) for name in VIOLENT), default=0) >= CARRIED_SEVERITY
     if violent and scores.get("threat_to_others", 0) < FLAG_SEVERITY and judgement.p("threat_to_others") >= threat_bar:
         scores["threat_to_others"] = FLAG_SEVERITY  # the violence has a person as its target: a crisis
@@ -227,9 +226,7 @@ def _harm_in_the_context(
     `combine` keeps a hit)."""
     reached: dict[str, int] = {}
     for reading, rules in zip(judgement.earlier, earlier, strict=False):
-        for name in NAMES:
-            if name not in CARRIED:
-                continue
+        for name in CARRIED:
             severity = reading.scores.get(name, 0)
             if reading.p(name) >= veto or reading.p_flag >= flag_veto:
                 severity = max(severity, rules.scores.get(name, 0))
@@ -276,7 +273,7 @@ class HybridClassifier:
             chat_request=chat_request,
             earlier=earlier,
             last_action=last_action,
-            follows_up=bool(context) and stays_on_subject(text),
+            follows_up=bool(context) and last_action in REFUSED and stays_on_subject(text),
             disclosed=bool(context) and discloses_self(text),
         )
 

@@ -202,20 +202,11 @@ RAIL_TEXTS = [
 
 
 def test_the_rails_judgement_is_what_it_was_with_the_pooled_features(classifiers):
-    from moderation.classifiers.hybrid import HybridClassifier
-    from moderation.classifiers.learned import LearnedClassifier
-
-    class Pooled(LearnedClassifier):
-        pooled = True  # the frozen heads reading the pooled features, as before the change
+    from bench.rail_pooling import reading_pooled_features
 
     _, rail = classifiers
-    before = HybridClassifier(
-        lexicon=rail.lexicon,
-        learned=Pooled(heads=rail.learned.heads, encoder=rail.learned.encoder, eager=False),
-        veto=rail.veto,
-        crisis_veto=rail.crisis_veto,
-        flag_veto=rail.flag_veto,
-    )
+    before = reading_pooled_features(rail)  # the rail heads reading the pooled features, as before
+    assert before.learned.pooled and not rail.learned.pooled
     shared = rail.learned.encoder
     contexts = [(), ("Can you tell me something about chemistry?",)]
     tripped = 0

@@ -163,11 +163,7 @@ class OfflineClassifier:
             signals.append("context:insistence")
             return scores, signals, insists
         back_reference = bool(lx.BACK_REFERENCE.search(normalised))
-        if (
-            lx.TOPIC_SHIFT.search(normalised)
-            or (lx.INSTEAD.search(normalised) and not back_reference)
-            or len(normalised.split()) > FOLLOW_UP_MAX_WORDS
-        ):
+        if _leaves_the_subject(normalised, back_reference):
             return scores, signals, insists
         for category in CRISIS & carried_categories.keys():
             _raise(scores, signals, category, carried_categories.pop(category))  # a person at risk stays at risk
@@ -207,12 +203,18 @@ def changes_subject(text: str) -> bool:
     ("sorry, my bad"), asks for something else instead, is long enough to stand on its own, or asks
     a question of its own with a benign frame (history, protection, defence, debunking)."""
     normalised = plain(text)
-    back_reference = bool(lx.BACK_REFERENCE.search(normalised))
+    return _leaves_the_subject(normalised, bool(lx.BACK_REFERENCE.search(normalised))) or (
+        _genuine_frame(normalised) and not _analyse(text).operational
+    )
+
+
+def _leaves_the_subject(normalised: str, back_reference: bool) -> bool:
+    """A change of subject, backing off, something else instead (unless "instead" points back at
+    the context), or a message long enough to stand on its own."""
     return bool(
         lx.TOPIC_SHIFT.search(normalised)
         or (lx.INSTEAD.search(normalised) and not back_reference)
         or len(normalised.split()) > FOLLOW_UP_MAX_WORDS
-        or (_genuine_frame(normalised) and not _analyse(text).operational)
     )
 
 

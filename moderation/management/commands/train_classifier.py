@@ -120,7 +120,9 @@ class Command(BaseCommand):
             "--rail-heads", default=None, help="a weights directory whose heads the output rail reads (rail.*)"
         )
         parser.add_argument(
-            "--shipped", action="store_true", help="both trainings of the committed weights (what `make train` runs)"
+            "--shipped",
+            action="store_true",
+            help="the three trainings of the committed weights (what `make train` runs)",
         )
 
     def handle(self, *args, **options):
