@@ -24,3 +24,8 @@ if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_SWEEP_SECONDS > 0:
     from moderation.sweeper import start_in_process
 
     start_in_process(settings.EMBEDDED_SWEEP_SECONDS)
+
+if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_WARM_CLASSIFIER:  # no worker builds the classifier at start: this process does
+    from moderation.embedded import warm_in_background
+
+    warm_in_background()

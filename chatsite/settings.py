@@ -247,6 +247,9 @@ EMBEDDED_SWEEP_SECONDS = env_float("EMBEDDED_SWEEP_SECONDS", 60.0)
 # The embedded default runs each turn on one of this many background threads of the server process,
 # in order per conversation (moderation/embedded.py), so replies stream; 0: in the posting thread.
 EMBEDDED_TURN_THREADS = env_int("EMBEDDED_TURN_THREADS", 4)
+# The embedded default's server builds the classifier on a thread at start (moderation.embedded),
+# so the first message does not wait ~1.8 s for it; 0: at the first message (unit tests).
+EMBEDDED_WARM_CLASSIFIER = env_bool("EMBEDDED_WARM_CLASSIFIER", True)
 CLASSIFIER_MODEL = env_str("CLASSIFIER_MODEL", "claude-haiku-5-5")
 CLASSIFIER_MAX_RETRIES = env_int("CLASSIFIER_MAX_RETRIES", 1)
 # cascade (moderation/classifiers/cascade.py): the LLM is asked when the first stage's calibrated

@@ -89,3 +89,23 @@ def runner(threads: int) -> OrderedRunner:
         if _runner is None:
             _runner = OrderedRunner(threads)
         return _runner
+
+
+def warm_in_background() -> threading.Thread:
+    """Build the classifier on a thread of its own when the server starts (a worker builds it at
+    start, chatsite/celery.py). The embedded default has no worker: without this the first user's
+    message waited for the lexicons and the learned model to load, about 1.8 s of CPU. The server
+    takes connections meanwhile; a message that comes first waits for the same build."""
+    from django.conf import settings
+
+    from moderation.classifiers.registry import get_classifier
+
+    def build() -> None:
+        try:
+            get_classifier(settings.CLASSIFIER_BACKEND)
+        except Exception:  # the first message builds it again and reports the error to its turn
+            log.exception("the classifier could not be built at start")
+
+    thread = threading.Thread(target=build, name="embedded-warm-classifier", daemon=True)
+    thread.start()
+    return thread

@@ -8,3 +8,5 @@ os.environ.pop("REDIS_URL", None)
 os.environ.setdefault(
     "EMBEDDED_SWEEP_SECONDS", "0"
 )  # unit tests run eager and in memory; integration tests start their own stack
+# Nor a thread building the default classifier when a test imports chatsite.asgi.
+os.environ.setdefault("EMBEDDED_WARM_CLASSIFIER", "0")

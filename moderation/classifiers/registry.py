@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from django.conf import settings
@@ -31,7 +32,11 @@ def get_classifier(name: str | None = None) -> Classifier:
     paths = backend_paths()
     if name not in paths:
         raise KeyError(f"unknown classifier backend {name!r}; known: {', '.join(sorted(paths))}")
-    return _instance(paths[name])
+    with _building:  # one instance per process, also when the warm-up thread and a message race
+        return _instance(paths[name])
+
+
+_building = threading.RLock()  # re-entrant: the output rail's backend is built from the user's
 
 
 @cache

@@ -61,3 +61,32 @@ def test_the_in_process_sweeper_hands_each_lost_message_to_the_posting_hook(user
     monkeypatch.setattr(pipeline, "on_user_message_posted", handed.append)
     assert sweeper.sweep_once() == 1
     assert handed == [message.id]
+
+
+def test_the_server_builds_the_classifier_before_the_first_message(settings):
+    """warm_in_background builds the configured backend on its own thread; the first message then
+    finds it built (the registry's one instance per process) instead of building it."""
+    from moderation.classifiers import registry
+
+    settings.CLASSIFIER_BACKEND = "offline"
+    registry._instance.cache_clear()
+    try:
+        thread = embedded.warm_in_background()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        assert registry._instance.cache_info().misses == 1
+        built = registry.get_classifier()
+        assert registry._instance.cache_info().misses == 1, "the first message built the classifier again"
+        assert type(built).__name__ == "OfflineClassifier"
+    finally:
+        registry._instance.cache_clear()
+
+
+def test_a_classifier_that_cannot_be_built_at_start_is_logged_not_raised(settings, caplog):
+    from moderation.classifiers import registry
+
+    settings.CLASSIFIER_BACKEND = "no-such-backend"
+    registry._instance.cache_clear()
+    thread = embedded.warm_in_background()
+    thread.join(WAIT)
+    assert "could not be built at start" in caplog.text

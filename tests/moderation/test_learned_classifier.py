@@ -87,6 +87,18 @@ def test_the_encoder_reproduces_the_package_embeddings():
     assert np.allclose(ours, theirs, atol=1e-4)
 
 
+def test_a_built_classifier_has_loaded_its_model_before_the_first_message():
+    """The package loads its tokenizer and weights at the first encode (about a second of CPU):
+    building the backend, as a worker does at start, must do it instead."""
+    from moderation.classifiers.learned import LearnedClassifier
+
+    lazy = LearnedClassifier(eager=False)
+    assert lazy._encoder is None
+    built = LearnedClassifier()
+    assert built.encoder._model._backend is not None
+    assert built.encoder._model._sp is not None
+
+
 def test_the_committed_weights_judge_without_the_network(learned, monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("the learned backend opened a network connection")

@@ -130,8 +130,9 @@ class LearnedClassifier:
             self.warm()
 
     def warm(self) -> None:
-        """Load the weights and the encoder (both are otherwise loaded at first use)."""
-        _ = (self.heads, self.encoder)
+        """Load the weights, the encoder and its model (all are otherwise loaded at first use)."""
+        _ = self.heads
+        self.encoder.warm()
 
     @property
     def heads(self) -> Heads | CombinedHeads:

@@ -122,6 +122,12 @@ class Encoder:
         self._cache_size = cache_size
         self._lock = threading.Lock()  # the embedded default classifies from several threads
 
+    def warm(self) -> None:
+        """Load the package's tokenizer and weights now (it loads them at the first encode: ~1.7 s of
+        CPU that the first user's message of a worker would otherwise wait for, measured with py-spy
+        under `python -m bench.run --quick --only b`)."""
+        _ = self._model._model
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The package's own sentence embeddings (for checks)."""
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
