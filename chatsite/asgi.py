@@ -25,7 +25,8 @@ if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_SWEEP_SECONDS > 0:
 
     start_in_process(settings.EMBEDDED_SWEEP_SECONDS)
 
-if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_WARM_CLASSIFIER:  # no worker builds the classifier at start: this process does
+if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_WARM_CLASSIFIER:
+    # No worker builds the classifier at start (chatsite/celery.py): this process does.
     from moderation.embedded import warm_in_background
 
     warm_in_background()
