@@ -92,12 +92,15 @@ def runner(threads: int) -> OrderedRunner:
 
 
 def warm_in_background() -> threading.Thread:
-    """Build the classifier on a thread of its own when the server starts (a worker builds it at
-    start, chatsite/celery.py). The embedded default has no worker: without this the first user's
-    message waited for the lexicons and the learned model to load, about 1.8 s of CPU. The server
-    takes connections meanwhile; a message that comes first waits for the same build."""
+    """Build the classifier, and load the responder's model if it has one (`warm`: RESPONDER=local),
+    on a thread of their own when the server starts (a worker builds the classifier at start,
+    chatsite/celery.py). The embedded default has no worker: without this the first user's message
+    waited for the lexicons and the learned model to load, about 1.8 s of CPU, and with the local
+    model for that model too. The server takes connections meanwhile; a message that comes first
+    waits for the same build."""
     from django.conf import settings
 
+    from conversations.responders import get_responder
     from moderation.classifiers.registry import get_classifier
 
     def build() -> None:
@@ -105,7 +108,13 @@ def warm_in_background() -> threading.Thread:
             get_classifier(settings.CLASSIFIER_BACKEND)
         except Exception:  # the first message builds it again and reports the error to its turn
             log.exception("the classifier could not be built at start")
+        try:
+            warm = getattr(get_responder(), "warm", None)
+            if warm is not None:
+                warm()
+        except Exception:  # the first reply loads it again (the turn reports "unavailable")
+            log.exception("the responder could not be loaded at start")
 
-    thread = threading.Thread(target=build, name="embedded-warm-classifier", daemon=True)
+    thread = threading.Thread(target=build, name="embedded-warm", daemon=True)
     thread.start()
     return thread

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from django.conf import settings
@@ -20,7 +21,11 @@ def get_responder(name: str | None = None):
     name = name or settings.RESPONDER
     if name not in paths:
         raise KeyError(f"unknown responder {name!r}; known: {', '.join(sorted(paths))}")
-    return _instance(paths[name])
+    with _building:  # one instance per process, also when the server's warm-up and a turn race
+        return _instance(paths[name])
+
+
+_building = threading.RLock()
 
 
 @cache

@@ -24,8 +24,9 @@ never sees a turn that was refused:
   Time to first token grows with the prompt (about 6 s for 590 tokens here; docs/benchmarks.md).
 - It never asks to end the chat (no tool).
 
-Concurrency: the model is loaded once per process, lazily, on the first reply (under a lock;
-0.3-0.6 s and about 180 MB here). One generation runs at a time per process (llama.cpp's context
+Concurrency: the model is loaded once per process, on the first reply or, in the embedded default,
+at server start (`warm`, moderation.embedded.warm_in_background), under a lock: 0.3-0.6 s and
+about 180 MB here. One generation runs at a time per process (llama.cpp's context
 is not shared between threads, and its threads stall each other on a busy machine, so it runs on
 half the cores, `default_threads()`): a second request waits for the
 model up to LOCAL_MODEL_WAIT_SECONDS, then raises `ResponderUnavailable`, which the turn pipeline
@@ -243,6 +244,10 @@ class LocalModelResponder:
         if not path.is_file():
             raise ImproperlyConfigured(f"LOCAL_MODEL_PATH: no such file: {path}")
         return path
+
+    def warm(self) -> None:
+        """Load the model now (the embedded default's server calls this at start), not at the first reply."""
+        self.model()
 
     def model(self) -> Any:
         """The loaded model: loaded once per responder (so once per process), on first use."""

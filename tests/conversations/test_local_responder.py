@@ -247,6 +247,14 @@ def test_the_model_is_loaded_once_and_lazily(fake_llama):
     assert instance.model_path.endswith(".gguf") and instance.n_threads == instance.n_threads_batch == 2
 
 
+def test_warm_loads_the_model_that_the_first_reply_then_uses(fake_llama):
+    responder = local.LocalModelResponder()
+    responder.warm()
+    assert fake_llama.loads == 1
+    ask(responder)
+    assert fake_llama.loads == 1
+
+
 def test_concurrent_first_replies_load_the_model_once(fake_llama):
     responder = local.LocalModelResponder()
     threads = [threading.Thread(target=responder.model) for _ in range(8)]

@@ -90,3 +90,55 @@ def test_a_classifier_that_cannot_be_built_at_start_is_logged_not_raised(setting
     thread = embedded.warm_in_background()
     thread.join(WAIT)
     assert "could not be built at start" in caplog.text
+
+
+class WarmResponder:
+    """A responder with a model to load (as RESPONDER=local's)."""
+
+    warmed = 0
+
+    def warm(self):
+        type(self).warmed += 1
+
+
+class BrokenResponder:
+    def warm(self):
+        raise RuntimeError("no model file")
+
+
+def test_the_server_loads_the_responders_model_before_the_first_reply(settings):
+    """warm_in_background also loads the configured responder's model (`warm`), once, in the
+    responder that turns then use."""
+    from conversations import responders
+
+    settings.CLASSIFIER_BACKEND = "offline"
+    settings.RESPONDERS = {"warm": f"{__name__}.WarmResponder"}
+    settings.RESPONDER = "warm"
+    WarmResponder.warmed = 0
+    responders._instance.cache_clear()
+    try:
+        thread = embedded.warm_in_background()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        assert WarmResponder.warmed == 1
+        assert responders.get_responder() is responders.get_responder()
+        assert responders._instance.cache_info().misses == 1, "a turn made a second responder"
+    finally:
+        responders._instance.cache_clear()
+
+
+def test_a_responder_that_cannot_load_at_start_is_logged_not_raised(settings, caplog):
+    from conversations import responders
+
+    settings.CLASSIFIER_BACKEND = "offline"
+    settings.RESPONDERS = {"broken": f"{__name__}.BrokenResponder"}
+    settings.RESPONDER = "broken"
+    responders._instance.cache_clear()
+    try:
+        thread = embedded.warm_in_background()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        assert "the responder could not be loaded at start" in caplog.text
+        assert "the classifier could not be built" not in caplog.text
+    finally:
+        responders._instance.cache_clear()
