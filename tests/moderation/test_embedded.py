@@ -63,32 +63,41 @@ def test_the_in_process_sweeper_hands_each_lost_message_to_the_posting_hook(user
     assert handed == [message.id]
 
 
-def test_the_server_builds_the_classifier_before_the_first_message(settings):
-    """warm_in_background builds the configured backend on its own thread; the first message then
-    finds it built (the registry's one instance per process) instead of building it."""
+@pytest.fixture
+def fresh_instances():
+    """No classifier or responder built yet in this process, and none left behind."""
+    from conversations import responders
     from moderation.classifiers import registry
 
-    settings.CLASSIFIER_BACKEND = "offline"
     registry._instance.cache_clear()
-    try:
-        thread = embedded.warm_in_background()
-        thread.join(WAIT)
-        assert not thread.is_alive()
-        assert registry._instance.cache_info().misses == 1
-        built = registry.get_classifier()
-        assert registry._instance.cache_info().misses == 1, "the first message built the classifier again"
-        assert type(built).__name__ == "OfflineClassifier"
-    finally:
-        registry._instance.cache_clear()
-
-
-def test_a_classifier_that_cannot_be_built_at_start_is_logged_not_raised(settings, caplog):
-    from moderation.classifiers import registry
-
-    settings.CLASSIFIER_BACKEND = "no-such-backend"
+    responders._instance.cache_clear()
+    yield registry, responders
     registry._instance.cache_clear()
+    responders._instance.cache_clear()
+
+
+def warm_up() -> None:
+    """Run the server's warm-up and wait for its thread to end."""
     thread = embedded.warm_in_background()
     thread.join(WAIT)
+    assert not thread.is_alive()
+
+
+def test_the_server_builds_the_classifier_before_the_first_message(settings, fresh_instances):
+    """warm_in_background builds the configured backend on its own thread; the first message then
+    finds it built (the registry's one instance per process) instead of building it."""
+    registry, _ = fresh_instances
+    settings.CLASSIFIER_BACKEND = "offline"
+    warm_up()
+    assert registry._instance.cache_info().misses == 1
+    built = registry.get_classifier()
+    assert registry._instance.cache_info().misses == 1, "the first message built the classifier again"
+    assert type(built).__name__ == "OfflineClassifier"
+
+
+def test_a_classifier_that_cannot_be_built_at_start_is_logged_not_raised(settings, caplog, fresh_instances):
+    settings.CLASSIFIER_BACKEND = "no-such-backend"
+    warm_up()
     assert "could not be built at start" in caplog.text
 
 
@@ -106,39 +115,24 @@ class BrokenResponder:
         raise RuntimeError("no model file")
 
 
-def test_the_server_loads_the_responders_model_before_the_first_reply(settings):
+def test_the_server_loads_the_responders_model_before_the_first_reply(settings, fresh_instances):
     """warm_in_background also loads the configured responder's model (`warm`), once, in the
     responder that turns then use."""
-    from conversations import responders
-
+    _, responders = fresh_instances
     settings.CLASSIFIER_BACKEND = "offline"
     settings.RESPONDERS = {"warm": f"{__name__}.WarmResponder"}
     settings.RESPONDER = "warm"
     WarmResponder.warmed = 0
-    responders._instance.cache_clear()
-    try:
-        thread = embedded.warm_in_background()
-        thread.join(WAIT)
-        assert not thread.is_alive()
-        assert WarmResponder.warmed == 1
-        assert responders.get_responder() is responders.get_responder()
-        assert responders._instance.cache_info().misses == 1, "a turn made a second responder"
-    finally:
-        responders._instance.cache_clear()
+    warm_up()
+    assert WarmResponder.warmed == 1
+    assert responders.get_responder() is responders.get_responder()
+    assert responders._instance.cache_info().misses == 1, "a turn made a second responder"
 
 
-def test_a_responder_that_cannot_load_at_start_is_logged_not_raised(settings, caplog):
-    from conversations import responders
-
+def test_a_responder_that_cannot_load_at_start_is_logged_not_raised(settings, caplog, fresh_instances):
     settings.CLASSIFIER_BACKEND = "offline"
     settings.RESPONDERS = {"broken": f"{__name__}.BrokenResponder"}
     settings.RESPONDER = "broken"
-    responders._instance.cache_clear()
-    try:
-        thread = embedded.warm_in_background()
-        thread.join(WAIT)
-        assert not thread.is_alive()
-        assert "the responder could not be loaded at start" in caplog.text
-        assert "the classifier could not be built" not in caplog.text
-    finally:
-        responders._instance.cache_clear()
+    warm_up()
+    assert "the responder could not be loaded at start" in caplog.text
+    assert "the classifier could not be built" not in caplog.text
