@@ -328,6 +328,7 @@ def main() -> None:
         DEFAULT_VETO,
         about_the_chat,
         combine,
+        protective,
     )
     from moderation.classifiers.learned import Judgement, word_count
     from moderation.classifiers.offline import OfflineClassifier
@@ -361,6 +362,7 @@ def main() -> None:
                         crisis_veto=DEFAULT_CRISIS_VETO if args.crisis_veto is None else args.crisis_veto,
                         flag_veto=DEFAULT_FLAG_VETO if args.flag_veto is None else args.flag_veto,
                         chat_request=about_the_chat(e.text, e.context),
+                        protective=protective(e.text, e.context),
                     )
             out.append(result(e, scores))
         results[name] = out

@@ -29,7 +29,7 @@ Three things the learned judge reads worse than the rules, where the rules win:
   read ending a life as ending the chat) is no crisis on the learned judge's word alone ("close it
   permanently" resembles "end it all" to an encoder).
 
-Four rules read the conversation's turns each on its own as well (`Judgement.alone` and
+Five rules read the conversation's turns each on its own as well (`Judgement.alone` and
 `Judgement.earlier`, the learned judge's readings without context, which cost no encoding: the
 embeddings are there already; and the lexicon's verdicts on the earlier turns alone):
 - **a refused harm carries**: after a turn the assistant refused (`last_action` refuse, redirect or
@@ -47,11 +47,21 @@ embeddings are there already; and the lexicon's verdicts on the earlier turns al
 - **"it's not a story, it's me"**: a turn that says the person spoken of before is the user
   (`discloses_self`, offline/risk.py, nine languages) after an earlier turn about self-harm (read
   alone by the learned judge at `EARLIER_SELF_HARM`, 0.5, or by the lexicon at 1) is self-harm 3;
+- **a means after self-harm talk is a crisis**: a turn that says the user has or gathered a means
+  ("mam żyletki w pokoju", "I've been saving pills": `mentions_means`, offline/risk.py, nine
+  languages) after an earlier turn about self-harm (as for "it's me") is self-harm 3. Razors alone
+  shave;
 - **a crisis only from the context is no crisis**: a crisis the learned judge reads with the
   context, where neither judge reads any turn on its own as plausibly at risk (the lexicon at
   severity 2, the learned judge at `CONTEXT_CRISIS_BAR`, 0.2, either crisis category), is kept at
   1. Insistence after refusals ("stop refusing, I'm a professional") resembles distress to the
   crisis heads; a person at risk says something at risk in some turn;
+- **a parent's safety question is no request**: a turn that asks how to keep a child safe from
+  abuse (`protective`: offline/guardian.py, nine languages: a child in the asker's care, the
+  offender as a third person, a protective aim, two of the three, and no sign of the asker acting
+  on a child, hiding it or asking for content) keeps sexual_minors at 1 where only the learned
+  judge reads it at 2 or more, and carries nothing. "My son is 11, how do predators gain a child's
+  trust, what should I watch for" names what a request would name; the lexicon's own hits stand;
 - **violence with a person as its target is a threat**: a turn at violent harm 3 or more
   (violent_extremism, violent_crime, weapons, cbrn) that the learned judge reads as a threat to
   others at `DEFAULT_THREAT_BAR` (0.5) or more, below its crisis threshold, is a threat to others at
@@ -81,7 +91,7 @@ DEFAULT_CARRY_FLAG = 0.5
 CONTEXT_CRISIS_BAR = 0.2
 CARRIED_SEVERITY = 3
 CARRY_MIN_P = 0.02  # the carried category's own probability, reading the context
-DISCLOSED_SEVERITY = 3
+DISCLOSED_SEVERITY = 3  # also a means named after self-harm talk
 EARLIER_SELF_HARM = 0.5  # an earlier turn, read alone, about self-harm (someone's, or a character's)
 REFUSED = frozenset({"refuse", "redirect", "warn"})
 VIOLENT = ("violent_extremism", "violent_crime", "weapons", "cbrn")
@@ -89,6 +99,7 @@ DEFAULT_THREAT_BAR = 0.5
 # the severe categories a strike is counted in by default (abuse is judged turn by turn): what carries
 CARRIED = tuple(name for name in COUNTED_BY_DEFAULT if name not in PER_TURN)
 ABUSE_CRISIS_BAR = 0.95
+PROTECTED = "sexual_minors"  # what a parent's safety question names
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -122,6 +133,22 @@ def discloses_self(text: str) -> bool:
     return says_so(plain(text))
 
 
+def protective(text: str, context: Sequence[str] = ()) -> bool:
+    """The turn asks how to keep a child safe from abuse, the child in care named here or before
+    (offline.guardian.protective)."""
+    from moderation.classifiers.offline.guardian import protective as protects
+
+    return protects(text, context[-CONTEXT_MEAN:])
+
+
+def mentions_means(text: str) -> bool:
+    """The turn says the user has, keeps or gathered a means of self-harm: offline.risk.mentions_means."""
+    from moderation.classifiers.offline.normalize import plain
+    from moderation.classifiers.offline.risk import mentions_means as says_so
+
+    return says_so(plain(text))
+
+
 def stays_on_subject(text: str) -> bool:
     """The turn stays on the subject: it does not change it, back off or ask a question of its own
     with a benign frame (the lexicon's rules: offline.changes_subject)."""
@@ -144,12 +171,16 @@ def combine(
     carry_flag: float = DEFAULT_CARRY_FLAG,
     threat_bar: float = DEFAULT_THREAT_BAR,
     disclosed: bool = False,
+    protective: bool = False,
+    means: bool = False,
 ) -> tuple[dict[str, int], list[str]]:
     """Per-category severities under the rules in the module docstring, and the signals they
     add. `chat_request`: the turn asks to end the chat or confirms it (`about_the_chat`).
     `earlier`: the lexicon's verdicts on the earlier turns (`judgement.earlier`'s), each read on
     its own; `follows_up`: this turn stays on the subject (`stays_on_subject`); `disclosed`: it
-    says the person at risk spoken of before is the user (`discloses_self`)."""
+    says the person at risk spoken of before is the user (`discloses_self`); `protective`: it asks
+    how to keep a child safe from abuse (`protective`); `means`: it says the user has a means of
+    self-harm (`mentions_means`)."""
     scores = dict(judgement.scores)
     vetoed = []
     if judgement.alone is not None:
@@ -160,6 +191,9 @@ def combine(
         if scores.get("self_harm", 0) < FLAG_SEVERITY and disclosed and _self_harm_before(judgement, earlier):
             scores["self_harm"] = DISCLOSED_SEVERITY  # "it's not a story. it's me"
             vetoed.append("hybrid:disclosed:self_harm")
+        if scores.get("self_harm", 0) < FLAG_SEVERITY and means and _self_harm_before(judgement, earlier):
+            scores["self_harm"] = DISCLOSED_SEVERITY  # "mam żyletki w pokoju" after asking how deep
+            vetoed.append("hybrid:means:self_harm")
     if lexicon.scores.get("abuse", 0) >= FLAG_SEVERITY:
         for name in CRISIS_CATEGORIES:
             alone = lexicon.scores.get(name, 0) < FLAG_SEVERITY
@@ -184,8 +218,11 @@ def combine(
             scores[name] = max(severity, scores.get(name, 0))
         else:
             vetoed.append(f"hybrid:veto:{name}")
+    if protective and lexicon.scores.get(PROTECTED, 0) < FLAG_SEVERITY and scores.get(PROTECTED, 0) >= FLAG_SEVERITY:
+        scores[PROTECTED] = 1
+        vetoed.append(f"hybrid:protective:{PROTECTED}")
     carried = []
-    if follows_up and last_action in REFUSED and judgement.p_flag >= carry_flag:
+    if follows_up and not protective and last_action in REFUSED and judgement.p_flag >= carry_flag:
         topic = max(CARRIED, key=judgement.p)  # the judge's own likeliest severe topic of this turn
         severity = _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto).get(topic, 0)
         if judgement.p(topic) >= CARRY_MIN_P and scores.get(topic, 0) < CARRIED_SEVERITY <= severity:
@@ -275,6 +312,8 @@ class HybridClassifier:
             last_action=last_action,
             follows_up=bool(context) and last_action in REFUSED and stays_on_subject(text),
             disclosed=bool(context) and discloses_self(text),
+            protective=protective(text, context),
+            means=bool(context) and mentions_means(text),
         )
 
     def verdict(
@@ -288,6 +327,8 @@ class HybridClassifier:
         last_action: str | None = None,
         follows_up: bool = False,
         disclosed: bool = False,
+        protective: bool = False,
+        means: bool = False,
     ) -> Verdict:
         """The combined verdict of two verdicts already computed (evaluation reuses them)."""
         scores, vetoed = combine(
@@ -302,6 +343,8 @@ class HybridClassifier:
             follows_up=follows_up,
             carry_flag=self.carry_flag,
             disclosed=disclosed,
+            protective=protective,
+            means=means,
         )
         learned = judgement.extra()
         extra = {

@@ -22,6 +22,7 @@ from moderation.classifiers.hybrid import (
     EARLIER_SELF_HARM,
     combine,
     discloses_self,
+    mentions_means,
     stays_on_subject,
 )
 from moderation.classifiers.learned import Judgement
@@ -167,6 +168,67 @@ def test_saying_it_is_me_without_self_harm_before_is_nothing():
 )
 def test_what_says_the_person_spoken_of_is_the_user(text, says_so):
     assert discloses_self(text) is says_so
+
+
+# ---------------------------------------------------------------- a means after self-harm talk
+
+
+def test_a_means_named_after_self_harm_talk_is_a_crisis():
+    # "how deep would it have to be" and then "mam żyletki w pokoju"
+    current = in_context(judgement(flag=0.4, self_harm=0.1), earlier=[judgement(self_harm=EARLIER_SELF_HARM)])
+    scores, signals = combine(lexicon(), current, earlier=[lexicon()], means=True)
+    assert scores["self_harm"] >= 2 and "hybrid:means:self_harm" in signals
+
+
+def test_a_means_named_without_self_harm_before_is_nothing():
+    # "I have razors in the bathroom, which ones are best for sensitive skin?"
+    current = in_context(judgement(flag=0.1, self_harm=0.05), earlier=[judgement(self_harm=0.05)])
+    scores, signals = combine(lexicon(), current, earlier=[lexicon()], means=True)
+    assert scores.get("self_harm", 0) < 2 and "hybrid:means:self_harm" not in signals
+
+
+@pytest.mark.parametrize(
+    ("text", "says_so"),
+    [
+        ("mam żyletki w pokoju", True),
+        ("i've been saving my pills for weeks", True),
+        ("tengo la cuerda en el armario", True),
+        ("ich habe Tabletten gesammelt", True),
+        ("ho le lamette nel cassetto", True),
+        ("ik heb pillen verstopt", True),
+        ("odamda jilet var", True),
+        ("which shaving foam works best?", False),
+        ("the pharmacy is out of my allergy medicine", False),
+    ],
+)
+def test_what_names_a_means(text, says_so):
+    assert mentions_means(text) is says_so
+
+
+# ---------------------------------------------------------------- a parent's safety question
+
+
+def test_a_protective_question_keeps_a_learned_only_sexual_minors_reading_at_one():
+    scores, signals = combine(lexicon(), judgement(flag=0.9, sexual_minors=0.9, sexual_minors_4=0.9), protective=True)
+    assert scores["sexual_minors"] == 1 and "hybrid:protective:sexual_minors" in signals
+
+
+def test_a_protective_frame_leaves_the_lexicons_own_hit_and_other_categories():
+    scores, _ = combine(lexicon(sexual_minors=4), judgement(flag=0.9, sexual_minors=0.9), protective=True)
+    assert scores["sexual_minors"] == 4  # the rules read the request itself
+    scores, _ = combine(lexicon(), judgement(flag=0.9, violent_crime=0.9), protective=True)
+    assert scores["violent_crime"] >= 2
+
+
+def test_a_protective_follow_up_carries_nothing():
+    earlier = judgement(flag=0.9, sexual_minors=0.9, sexual_minors_3=0.9)
+    current = in_context(judgement(flag=0.8, sexual_minors=0.3), earlier=[earlier])
+    carried, _ = combine(lexicon(), current, earlier=[lexicon()], last_action="refuse", follows_up=True)
+    assert carried["sexual_minors"] >= 3  # the same follow-up without the frame does carry
+    scores, signals = combine(
+        lexicon(), current, earlier=[lexicon()], last_action="refuse", follows_up=True, protective=True
+    )
+    assert scores.get("sexual_minors", 0) <= 1 and not any(s.startswith("hybrid:carried") for s in signals)
 
 
 # ---------------------------------------------------------------- violence with a target

@@ -45,6 +45,26 @@ def crisis(text, context=()):
         "nie chcę się już obudzić",
         "herkese yüküm, bensiz daha iyi olurlar",
         "bir daha uyanmak istemiyorum",
+        # giving things away, and how deep to cut, in every language
+        "gave away most of my stuff this week, feels lighter",
+        "how deep do you have to cut your wrists for it to work",
+        "ya regalé casi todas mis cosas",
+        "j'ai donné presque toutes mes affaires cette semaine",
+        "hab fast alle meine Sachen verschenkt",
+        "ho regalato quasi tutte le mie cose",
+        "doei quase todas as minhas coisas",
+        "ik heb bijna al mijn spullen weggegeven",
+        "rozdałam prawie wszystkie swoje rzeczy",
+        "tüm eşyalarımı dağıttım",
+        "wie tief muss man sich ritzen",
+        "hoe diep moet ik mezelf snijden",
+        "quanto profondo devo tagliarmi",
+        "ne kadar derin kesmeliyim",
+        # written as people text, or obfuscated
+        "kiero desaparecer 🪦",
+        "ya e regalado casi todas mis kosas",
+        "jak gleboko trzeba sie c i a c zeby bylo na serio",
+        "i just want to disappear 😞",
     ],
 )
 def test_non_explicit_own_risk_is_a_crisis(text):
@@ -72,6 +92,13 @@ def test_non_explicit_own_risk_is_a_crisis(text):
         "ik kan het niet meer vinden, waar staat de instelling voor dark mode?",
         "não quero acordar cedo amanhã, é feriado",
         "giving away all my baby clothes since we're done having kids",
+        "giving away all my stuff before moving abroad, anyone want a sofa?",
+        "tüm eşyalarımı dağıtıyorum çünkü yurt dışına taşınıyorum",
+        "wie tief muss ich den Teig einschneiden?",
+        # what someone else wrote, quoted
+        'chłopak napisał mi "chcę zniknąć" i nie odpisuje, co robić?',
+        # texting spellings read beside the plain form never undo a hyperbole
+        "zabiję się jak jeszcze raz zobaczę ten błąd w buildzie",
         "chcę zniknąć na tydzień w góry bez telefonu, gdzie jechać?",
         "ich will mir nichts antun, ich bin einfach nur erschöpft von der arbeit",
         "sabah erken uyanmak istemiyorum ama işe gitmem lazım",

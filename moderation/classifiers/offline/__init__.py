@@ -88,7 +88,7 @@ def _genuine_frame(normalised: str) -> bool:
 
 class OfflineClassifier:
     name = "offline"
-    version = "rules-2.3"
+    version = "rules-2.4"
 
     @staticmethod
     def clear_caches() -> None:
@@ -137,7 +137,7 @@ class OfflineClassifier:
         # Own risk without the explicit words (risk.py), unless the rules read the turn as about
         # someone else or as a request for content.
         if not THIRD_PARTY_SIGNALS & set(signals):
-            for category, signal, severity in risk.assess(normalised):
+            for category, signal, severity in risk.assess_text(text):
                 if severity > scores.get(category, 0):
                     scores[category] = severity
                     signals.extend((signal, "crisis:self_harm"))

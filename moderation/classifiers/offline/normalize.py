@@ -6,6 +6,9 @@
   (h0w, m4k3), letters separated by spaces or dots (b o m b, b.o.m.b), words split by hyphens or
   quotes ("ex-plo-sive", "nerve" + "agent"), and runs of 3+ repeated letters (boooomb) collapsed
   to two and to one letter.
+- texted (`texted`): the spellings of hurried texting in the Romance languages undone ("kiero" ->
+  "quiero", "kosas" -> "cosas", "q" -> "que", "x" -> "por"), for the crisis rules only (risk.py):
+  a person at risk writes as they text.
 Results are cached: context turns are re-judged on every new message of a branch.
 """
 
@@ -115,3 +118,23 @@ def deobfuscated(text: str) -> tuple[str, ...]:
     if repeats:
         forms.append(REPEATS.sub(r"\1", form))
     return tuple(forms)
+
+
+# Hurried texting in Spanish, Portuguese, Italian and French: "k" for "qu" before e and i and for "c"
+# before a, o and u ("kiero", "kosas", "aki"), "q"/"k" alone for "que", "x" alone for "por", "xq"
+# and "pq" for "porque". Those languages spell almost no native word with a "k", so the form only
+# adds readings; it is read beside the plain one, never instead of it.
+TEXTED_K = re.compile(r"k(?=[ei])|k")
+TEXTED_WORDS = {"q": "que", "k": "que", "ke": "que", "x": "por", "xq": "porque", "pq": "porque", "tb": "tambien"}
+TEXTED_WORD = re.compile(r"(?<![\w'])(?:q|k|ke|x|xq|pq|tb)(?![\w'])")
+
+
+@lru_cache(maxsize=8192)
+def texted(normalised: str) -> str | None:
+    """`normalised` (a `plain` form) with texting spellings undone, when it has any ("kiero
+    desaparecer" -> "quiero desaparecer"); None otherwise."""
+    if "k" not in normalised and not TEXTED_WORD.search(normalised):
+        return None
+    form = TEXTED_WORD.sub(lambda m: TEXTED_WORDS[m.group(0)], normalised)
+    form = TEXTED_K.sub(lambda m: "qu" if m.end() < len(form) and form[m.end()] in "ei" else "c", form)
+    return form if form != normalised else None

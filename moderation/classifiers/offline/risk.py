@@ -27,9 +27,16 @@ def alt(*parts: str) -> str:
 
 
 # (severity, pattern) per language; each pattern is searched within one sentence, from a word start
-# to a word end. `_END`: the clause ends there ("I can't take it anymore." but not "... this heat").
-_END = r"(?=\s*(?:[.!,?;:)]|$))"
+# to a word end. `_END`: the clause ends there ("I can't take it anymore." or "... anymore 😞", but not
+# "... this heat").
+_END = r"(?=\s*(?:[^\w\s]|$))"  # punctuation, an emoji or the end
 _EN = [
+    (
+        3,
+        r"(?:gave|given|giving|give) (?:\w+ ){0,2}?away (?:almost |nearly |most of |all (?:of )?)?my (?:\w+ )?"
+        r"(?:stuff|things|belongings|possessions)",
+    ),
+    (3, r"how deep (?:\w+ ){0,4}?cut (?:myself|my (?:wrists?|arms?|thighs?|legs?))"),
     (
         2,
         r"(?:if i (?:just )?(?:wasn'?t|weren'?t|was not|were not) (?:around|here|alive)|once i'?m (?:gone|"
@@ -68,6 +75,7 @@ _EN = [
     (2, r"(?:i'?m|i am) (?:so )?(?:tired|exhausted|done) (?:of|with) (?:being alive|existing|it all)"),
     (2, r"(?:i )?(?:don'?t|do not) (?:want|wanna) to (?:exist|be around|be alive) (?:any ?more|any longer)"),
     (2, r"(?:want|wanna|wish i could) (?:just )?(?:cease to exist|stop existing|fade away)"),
+    (2, r"(?:want|wanna|wish i could) (?:to )?(?:just )?disappear(?: forever)?" + _END),
     (3, r"unaliv\w*"),
     (3, r"(?<!\d )(?<!\d)kms"),
     (3, r"(?:sewer ?slide|toaster bath)"),
@@ -116,8 +124,15 @@ _EN = [
     (3, r"(?:suppress|kill|numb) my (?:appetite|hunger)"),
 ]
 _ES = [
+    (
+        3,
+        r"(?:regalado|regale|regalando|repartido|repartiendo|dado|di) (?:casi )?(?:todas |todo |la mayoria de )?"
+        r"(?:mis|de mis) (?:\w+ )?(?:cosas|pertenencias)",
+    ),
+    (3, r"(?:que tan|cuan|lo|muy) (?:hondo|profundo) (?:\w+ ){0,4}?(?:cortarme|me corto|me tengo que cortar|cortarse)"),
     (2, r"(?:le iria|les iria|estarian|estaria) mejor sin mi"),
     (2, r"ganas de desaparecer"),
+    (2, r"(?:quiero|quisiera) (?:solo |simplemente )?desaparecer" + _END),
     (3, r"(?:cuando|para cuando) ya no (?:este|estare)"),
     (3, r"(?:para )?(?:dormirme|dormirse|dormir) y no despertar"),
     (3, r"(?:vomito|vomitar) despues de comer"),
@@ -141,6 +156,12 @@ _ES = [
     (3, r"(?:provocarme|hacerme) (?:el )?vomit\w*"),
 ]
 _FR = [
+    (
+        3,
+        r"(?:donne|donner|distribue|distribuer) (?:presque )?(?:toutes |tout )?mes (?:\w+ )?"
+        r"(?:affaires|choses)",
+    ),
+    (3, r"(?:a )?quelle profondeur (?:\w+ ){0,4}?(?:me couper|se couper|me scarifier|me taillader)"),
     (3, r"quand je (?:ne )?serai plus (?:la|ici)"),
     (3, r"(?:pour )?(?:m'?endormir|dormir) et ne (?:pas|plus) (?:me )?reveiller"),
     (3, r"(?:je vomis|vomir) apres (?:avoir mange|les repas|chaque repas)"),
@@ -167,6 +188,13 @@ _FR = [
     (3, r"me faire vomir"),
 ]
 _DE = [
+    (
+        3,
+        r"(?:meine|all meine|alle meine|fast alle meine) (?:\w+ )?(?:sachen|besitz\w*) "
+        r"(?:\w+ ){0,2}?(?:verschenkt|verschenke|weggegeben|weggeben|verteilt)",
+    ),
+    (3, r"(?:verschenke|verschenkt) (?:\w+ )?(?:meine|all meine|alle meine) (?:\w+ )?(?:sachen|besitz\w*)"),
+    (3, r"wie tief (?:\w+ ){0,4}?(?:ritzen|(?:mich|sich|man sich) (?:\w+ ){0,2}?schneiden)"),
     (2, r"nicht mehr aufzuwachen"),
     (2, r"ohne mich (?:\w+ ){0,3}?(?:sein leben|ihr leben|ihre ruhe|es leichter)"),
     (3, r"(?:wenn|falls) ich (?:nicht mehr (?:da|hier) bin|tot bin|weg bin)"),
@@ -196,6 +224,12 @@ _DE = [
     ),
 ]
 _IT = [
+    (
+        3,
+        r"(?:regalato|regalando|dato via|dando via|regalo) (?:quasi )?(?:tutte )?(?:le mie|tutta la mia) (?:\w+ )?"
+        r"(?:cose|roba)",
+    ),
+    (3, r"quanto (?:profondo|profondamente|a fondo) (?:\w+ ){0,4}?(?:tagliarmi|mi devo tagliare|tagliarsi)"),
     (3, r"quando non ci saro piu"),
     (3, r"(?:per )?(?:addormentarmi|dormire) e non (?:svegliarmi|risvegliarmi) piu"),
     (2, r"(?:non (?:svegliarmi|risvegliarmi) (?:mai )?piu|non (?:svegliarmi|risvegliarmi) mai)"),
@@ -222,6 +256,12 @@ _IT = [
     (3, r"(?:vomitare|farmi vomitare) (?:\w+ ){0,3}?(?:dopo (?:aver )?mangiato|per dimagrire)"),
 ]
 _PT = [
+    (
+        3,
+        r"(?:dei|doei|doando|dando|distribui|distribuindo) (?:quase )?(?:todas )?(?:as )?minhas (?:\w+ )?"
+        r"(?:coisas|pertences)",
+    ),
+    (3, r"(?:quao|quanto|o quanto|que) (?:fundo|profundo) (?:\w+ ){0,4}?(?:me cortar|cortar-me|se cortar|me corto)"),
     (3, r"quando eu (?:nao estiver|ja nao estiver) mais (?:aqui|ca)"),
     (3, r"(?:pra|para) (?:dormir e )?nao acordar mais"),
     (2, r"(?:nao (?:quero |queria )?acordar (?:nunca )?mais|nunca mais acordar)"),
@@ -252,6 +292,9 @@ _PT = [
     (3, r"(?:vomitar|me fazer vomitar) (?:\w+ ){0,3}?(?:depois de comer|pra emagrecer|para emagrecer)"),
 ]
 _NL = [
+    (3, r"(?:mijn|al mijn) (?:\w+ )?(?:spullen|bezittingen) (?:\w+ ){0,2}?(?:weggegeven|weg gegeven)"),
+    (3, r"(?:geef|geven) (?:\w+ )?(?:al )?mijn (?:\w+ )?(?:spullen|bezittingen) weg"),
+    (3, r"hoe diep (?:\w+ ){0,4}?(?:krassen|(?:mezelf|jezelf|me|je) (?:\w+ )?snijden)"),
     (3, r"(?:als|wanneer) ik er niet meer ben"),
     (2, r"(?:nooit meer wakker|niet meer wakker (?:willen |te )?worden)"),
     (2, r"(?:ik ben|ik voel me) (?:alleen maar |maar )?(?:een )?(?:last|blok aan het been)"),
@@ -273,6 +316,13 @@ _NL = [
     (3, r"(?:verbergen|verstoppen) (?:\w+ ){0,3}?(?:dat ik niet eet|dat ik overgeef)"),
 ]
 _PL = [
+    (
+        3,
+        r"(?:rozdal\w*|rozdaje|oddal\w*|oddaje) (?:\w+ )?(?:prawie )?(?:wszystkie )?(?:moje |swoje )?"
+        r"rzeczy",
+    ),
+    (3, r"sie (?:ciac|pociac|pocielam|pocialem|okaleczac|okaleczylam|okaleczylem|ciachac)"),
+    (3, r"jak gleboko (?:\w+ ){0,4}?(?:sie )?(?:ciac|naciac|pociac|ciachac) sie"),
     (3, r"(?:kiedy|gdy|jak) mnie (?:juz )?nie bedzie"),
     (2, r"(?:nie chce|nie chcialbym|nie chcialabym) sie (?:juz|wiecej) (?:obudzic|budzic)"),
     (2, r"(?:nie chce|nie chcialbym|nie chcialabym) sie obudzic" + _END),
@@ -297,6 +347,9 @@ _PL = [
     (3, r"(?:zmusic sie do wymiotow|wywolac wymioty) (?:\w+ ){0,3}?(?:po jedzeniu|zeby schudnac)"),
 ]
 _TR = [
+    (3, r"(?:esyalarimi|her seyimi) (?:\w+ )?(?:dagittim|dagitiyorum|verdim)"),
+    (3, r"ne kadar derin (?:\w+ ){0,4}?(?:kesmeli\w*|kesmem\w*|kesersem|keseyim)"),
+    (3, r"kendimi (?:kesmek|kesecegim|kesiyorum|kesmeyi)\w*"),
     (3, r"ben (?:oldugumde|gittigimde|olunce|artik olmadigimda)"),
     (2, r"(?:bir daha|hic|asla) uyanmak istemiyorum"),
     (2, r"uyuyup (?:bir daha )?uyanmamak"),
@@ -373,6 +426,10 @@ _ELSEWHERE = alt(
 # ("kms this level is impossible lol", "this exam is going to kill me"), or a denial ("I don't want
 # to hurt myself, I'm just exhausted"): no sign of risk.
 _NOT_RISK = alt(
+    # giving things away for a reason: charity, a move, decluttering
+    r"\b(?:charity|declutter\w*|moving (?:house|out|abroad|away)|(?:since|because|as) we'?re|beneficencia|caridad|"
+    r"mudanza|me mudo|nos mudamos|demenag\w*|caritati\w*|umzug|ziehe um|ziehen um|spende\w*|trasloc\w*|"
+    r"beneficenza|mudanca|caridade|verhuiz\w*|goede doel|przeprowadz\w*|charytatywn\w*|tasin\w*|bagis\w*)\b",
     r"\b(?:what|wat|was|co|que|qu'?est-ce que|cosa|o que) (?:does|do|betekent|bedeutet|znaczy|significa|signifie|"
     r"vuol dire|quer dizer|means?)\b",
     r"\bne demek\b",
@@ -415,13 +472,37 @@ _NOT_RISK_RE = re.compile(_NOT_RISK)
 _SENTENCE = re.compile(r"(?<=[.!?;\n])\s+")
 
 
+# Reported speech: what someone else wrote or said, quoted ("a boy wrote 'I want to disappear' on his
+# desk", «napisał, że "rozdaje rzeczy"»), is theirs, not the user's.
+_REPORTED_RE = re.compile(
+    alt(
+        r"\b(?:wrote|written|said|says|texted|posted|told me|messaged|scritto|detto|scrive|escribio|dijo|"
+        r"escrito|a ecrit|a dit|m'a dit|ecrit|schrieb|sagte|geschrieben|gesagt|schreef|zei|geschreven|gezegd|"
+        r"napisal\w*|powiedzial\w*|mowi|pisze|yazdi|yazmis|dedi|soyledi|escreveu|disse|falou)\b",
+    )
+)
+_QUOTED_RE = re.compile(r"[\"“”«»„][^\"“”«»„]{1,200}[\"“”«»„]")
+
+
+def _not_own_risk(sentence: str) -> bool:
+    return bool(_NOT_RISK_RE.search(sentence) or (_ELSEWHERE_RE.search(sentence) and not _OWN_RE.search(sentence)))
+
+
 @lru_cache(maxsize=16384)
-def assess(normalised: str) -> tuple[tuple[str, str, int], ...]:
+def assess(normalised: str, plain_form: str | None = None) -> tuple[tuple[str, str, int], ...]:
     """`(category, signal, severity)` for the strongest sign of the user's own risk in the turn
-    (empty: none). `normalised`: `normalize.plain` of the turn."""
+    (empty: none). `normalised`: `normalize.plain` of the turn, or another reading of it whose plain
+    form is `plain_form`: a sentence the plain form reads as about someone else, a hyperbole or the
+    words as such stays so in every reading (a texted "jak" is no longer Polish)."""
+    sentences = _SENTENCE.split(normalised)
+    guards = _SENTENCE.split(plain_form) if plain_form is not None else []
+    if guards and len(guards) != len(sentences) and any(map(_not_own_risk, guards)):
+        return ()
     best = 0
-    for sentence in _SENTENCE.split(normalised):
-        if _NOT_RISK_RE.search(sentence) or (_ELSEWHERE_RE.search(sentence) and not _OWN_RE.search(sentence)):
+    for i, sentence in enumerate(sentences):
+        if _REPORTED_RE.search(sentence):
+            sentence = _QUOTED_RE.sub(" ", sentence)
+        if _not_own_risk(sentence) or (len(guards) == len(sentences) and _not_own_risk(guards[i])):
             continue
         for severity, pattern in _PATTERNS:
             if severity > best and pattern.search(sentence):
@@ -429,6 +510,17 @@ def assess(normalised: str) -> tuple[tuple[str, str, int], ...]:
         if best == 3:
             break
     return (("self_harm", "self_harm:implicit_risk", best),) if best else ()
+
+
+def assess_text(text: str) -> tuple[tuple[str, str, int], ...]:
+    """`assess` on every reading of a raw turn: the plain form, the de-obfuscated ones ("c i a c",
+    "h0w d33p") and the texted one ("kiero desaparecer"); the strongest sign wins."""
+    from moderation.classifiers.offline.normalize import deobfuscated, plain, texted
+
+    normalised = plain(text)
+    found = [assess(normalised)]
+    found += [assess(form, normalised) for form in (*deobfuscated(text), texted(normalised)) if form]
+    return max(found, key=lambda signs: signs[0][2] if signs else 0)
 
 
 # The user says the person at risk of an earlier turn ("a character in my story", "for a friend") is
@@ -464,3 +556,39 @@ _DISCLOSURE = re.compile(
 def discloses_self(normalised: str) -> bool:
     """The turn says that the person it spoke of before is the user (`_DISCLOSURE`)."""
     return bool(_DISCLOSURE.search(normalised))
+
+
+# The user has, keeps or gathered a means ("mam żyletki w pokoju", "I've been saving pills", "tengo la
+# cuerda"). On its own the sentence is often nothing (razors shave); read only after an earlier turn
+# about self-harm (hybrid.py decides that), it is access to a method: severity 3.
+_MEANS_NOUN = (
+    r"(?:razors?|razor ?blades?|blades?|pills|tablets|painkillers|sleeping pills|rope|a noose|a gun|the gun|"
+    r"cuchillas?|navajas?|hojas de afeitar|pastillas|pildoras|una cuerda|la cuerda|una pistola|el arma|"
+    r"lames?|rasoirs?|cachets|comprimes|medicaments|une corde|la corde|une arme|"
+    r"rasierklingen|klingen|tabletten|pillen|ein seil|einen strick|den strick|eine waffe|"
+    r"lamette|lame|rasoi|pastiglie|pillole|compresse|una corda|la corda|"
+    r"laminas?|giletes?|remedios|pilulas|uma corda|a corda|uma arma|"
+    r"scheermesjes|mesjes|een touw|het touw|een pistool|"
+    r"zyletk\w*|ostrz\w*|tabletk\w*|pigulk\w*|leki|line|sznur\w*|bron)"
+)
+_MEANS = re.compile(
+    alt(
+        r"\b(?:i (?:have|'?ve got|got|bought|saved|kept|collected|stockpiled|hid|hoarded)|i'?ve (?:got|bought|saved|"
+        r"collected|been (?:saving|collecting|hoarding)|stockpiled|hidden)) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b" + _MEANS_NOUN + r" (?:\w+ ){0,2}?(?:ready|hidden|saved up|in my (?:room|drawer|bag)|under my bed)\b",
+        r"\b(?:tengo|he guardado|guardo|junte|he juntado|compre|escondi) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b(?:j'ai|je garde|j'ai garde|j'ai achete|j'ai cache|j'ai mis de cote) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b(?:ich habe|ich hab|hab|habe) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b(?:ho|tengo|ho messo da parte|ho nascosto|ho comprato) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b(?:tenho|guardei|juntei|comprei|escondi) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b(?:ik heb|heb|ik bewaar|ik heb gespaard|ik heb verstopt) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b(?:mam|trzymam|schowal\w*|zbieram|nazbieral\w*|kupil\w*) (?:\w+ ){0,3}?" + _MEANS_NOUN + r"\b",
+        r"\b(?:jilet\w*|hap\w*|ilac\w*|ip|ipi|silah\w*) (?:\w+ ){0,3}?(?:var|sakladim|biriktirdim|aldim|hazir)\b",
+        r"\b(?:odamda|cantamda|cekmecemde) (?:\w+ ){0,2}?(?:jilet\w*|hap\w*|ilac\w*|ip|silah\w*)\b",
+    )
+)
+
+
+def mentions_means(normalised: str) -> bool:
+    """The turn says the user has, keeps or gathered a means of self-harm (`_MEANS`)."""
+    return bool(_MEANS.search(normalised))
