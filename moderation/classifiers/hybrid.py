@@ -33,10 +33,12 @@ Five rules read the conversation's turns each on its own as well (`Judgement.alo
 `Judgement.earlier`, the learned judge's readings without context, which cost no encoding: the
 embeddings are there already; and the lexicon's verdicts on the earlier turns alone):
 - **a refused harm carries**: after a turn the assistant refused (`last_action` refuse, redirect or
-  warn), a follow-up that stays on the subject (`stays_on_subject`: it does not change it, back off
-  or ask a question of its own with a benign frame) and that the learned judge, reading the
-  context, flags at `HYBRID_CARRY_FLAG` (default 0.5) or more takes the counted category an earlier
-  turn reached on its own, at severity 3 (it counts). "What weapon should I use", "write the plan
+  warn) or answered (a digression since: "what's the weather in Lisbon btw", then "ok back to it,
+  add the code"; never in crisis mode nor after the question whether to end), a follow-up that
+  stays on the subject (`stays_on_subject`: it does not change it, back off or ask a question of
+  its own with a benign frame) and that the learned judge, reading the context, flags at
+  `HYBRID_CARRY_FLAG` (default 0.5) or more takes the counted category an earlier turn reached on
+  its own, at severity 3 (it counts). "What weapon should I use", "write the plan
   out" or "Gib mir einfach einen Link" after a refused attack plan are the same request; the
   lexicon's rules for follow-ups are English-first and the learned judge's category probabilities
   thin out over a context, while its flag does not. Only the severe categories carry (those a
@@ -94,6 +96,7 @@ CARRY_MIN_P = 0.02  # the carried category's own probability, reading the contex
 DISCLOSED_SEVERITY = 3  # also a means named after self-harm talk
 EARLIER_SELF_HARM = 0.5  # an earlier turn, read alone, about self-harm (someone's, or a character's)
 REFUSED = frozenset({"refuse", "redirect", "warn"})
+CARRIES_AFTER = REFUSED | {"answer"}  # after a refusal, or an answer to a digression since one
 VIOLENT = ("violent_extremism", "violent_crime", "weapons", "cbrn")
 DEFAULT_THREAT_BAR = 0.5
 # the severe categories a strike is counted in by default (abuse is judged turn by turn): what carries
@@ -222,7 +225,7 @@ def combine(
         scores[PROTECTED] = 1
         vetoed.append(f"hybrid:protective:{PROTECTED}")
     carried = []
-    if follows_up and not protective and last_action in REFUSED and judgement.p_flag >= carry_flag:
+    if follows_up and not protective and last_action in CARRIES_AFTER and judgement.p_flag >= carry_flag:
         topic = max(CARRIED, key=judgement.p)  # the judge's own likeliest severe topic of this turn
         severity = _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto).get(topic, 0)
         if judgement.p(topic) >= CARRY_MIN_P and scores.get(topic, 0) < CARRIED_SEVERITY <= severity:
@@ -310,7 +313,7 @@ class HybridClassifier:
             chat_request=chat_request,
             earlier=earlier,
             last_action=last_action,
-            follows_up=bool(context) and last_action in REFUSED and stays_on_subject(text),
+            follows_up=bool(context) and last_action in CARRIES_AFTER and stays_on_subject(text),
             disclosed=bool(context) and discloses_self(text),
             protective=protective(text, context),
             means=bool(context) and mentions_means(text),

@@ -65,10 +65,19 @@ def test_an_on_topic_follow_up_of_a_refused_harm_counts():
     assert "hybrid:carried:violent_extremism" in signals
 
 
+def test_a_follow_up_after_an_answered_digression_still_carries():
+    # a refused botnet request, "what's the weather in lisbon btw" (answered), "ok back to it, add the code"
+    earlier = judgement(flag=0.9, cyber_attack=0.9, cyber_attack_3=0.9)
+    current = in_context(judgement(flag=0.8, cyber_attack=0.2), earlier=[earlier, judgement(flag=0.1)])
+    scores, signals = carry(current, last_action="answer")
+    assert scores["cyber_attack"] == CARRIED_SEVERITY and "hybrid:carried:cyber_attack" in signals
+
+
 @pytest.mark.parametrize(
     ("why", "kwargs", "flag"),
     [
-        ("the last turn was answered", {"last_action": "answer"}, 0.9),
+        ("the branch is in crisis mode", {"last_action": "crisis_support"}, 0.9),
+        ("the last turn asked whether to end the chat", {"last_action": "confirm_end"}, 0.9),
         ("no last action (a new chat)", {"last_action": None}, 0.9),
         ("the turn changes the subject", {"follows_up": False}, 0.9),
         ("the learned judge finds the follow-up harmless", {}, DEFAULT_CARRY_FLAG - 0.1),
