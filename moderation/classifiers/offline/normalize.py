@@ -120,11 +120,12 @@ def deobfuscated(text: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
-# Hurried texting in Spanish, Portuguese, Italian and French: "k" for "qu" before e and i and for "c"
-# before a, o and u ("kiero", "kosas", "aki"), "q"/"k" alone for "que", "x" alone for "por", "xq"
-# and "pq" for "porque". Those languages spell almost no native word with a "k", so the form only
-# adds readings; it is read beside the plain one, never instead of it.
-TEXTED_K = re.compile(r"k(?=[ei])|k")
+# Hurried texting in Spanish, Portuguese, Italian and French: a word's first "k" for "qu" before e
+# and i and for "c" before a, o and u ("kiero", "kosas"), "q"/"k" alone for "que", "x" alone for
+# "por", "xq" and "pq" for "porque". Those languages spell almost no native word with a "k", so the
+# form only adds readings; it is read beside the plain one, never instead of it. (Only a word's
+# first letter: "like", "make" or "think" leave an English turn as it is, and it is read once.)
+TEXTED_K = re.compile(r"(?<![\w'])k(?=[aeiou])")
 TEXTED_WORDS = {"q": "que", "k": "que", "ke": "que", "x": "por", "xq": "porque", "pq": "porque", "tb": "tambien"}
 TEXTED_WORD = re.compile(r"(?<![\w'])(?:q|k|ke|x|xq|pq|tb)(?![\w'])")
 
@@ -136,5 +137,5 @@ def texted(normalised: str) -> str | None:
     if "k" not in normalised and not TEXTED_WORD.search(normalised):
         return None
     form = TEXTED_WORD.sub(lambda m: TEXTED_WORDS[m.group(0)], normalised)
-    form = TEXTED_K.sub(lambda m: "qu" if m.end() < len(form) and form[m.end()] in "ei" else "c", form)
+    form = TEXTED_K.sub(lambda m: "qu" if form[m.end()] in "ei" else "c", form)
     return form if form != normalised else None

@@ -512,13 +512,19 @@ def assess(normalised: str, plain_form: str | None = None) -> tuple[tuple[str, s
     return (("self_harm", "self_harm:implicit_risk", best),) if best else ()
 
 
+OTHER_FORMS_MAX_CHARS = 600  # longer turns are read once: obfuscation and texting are short messages
+
+
 def assess_text(text: str) -> tuple[tuple[str, str, int], ...]:
-    """`assess` on every reading of a raw turn: the plain form, the de-obfuscated ones ("c i a c",
-    "h0w d33p") and the texted one ("kiero desaparecer"); the strongest sign wins."""
+    """`assess` on every reading of a raw turn: the plain form and, for a turn of at most
+    `OTHER_FORMS_MAX_CHARS`, the de-obfuscated ones ("c i a c", "h0w d33p") and the texted one
+    ("kiero desaparecer"); the strongest sign wins."""
     from moderation.classifiers.offline.normalize import deobfuscated, plain, texted
 
     normalised = plain(text)
     found = [assess(normalised)]
+    if len(text) > OTHER_FORMS_MAX_CHARS:
+        return found[0]
     found += [assess(form, normalised) for form in (*deobfuscated(text), texted(normalised)) if form]
     return max(found, key=lambda signs: signs[0][2] if signs else 0)
 
