@@ -44,8 +44,10 @@ embeddings are there already; and the lexicon's verdicts on the earlier turns al
   thin out over a context, while its flag does not. Only the severe categories carry (those a
   strike counts in by default, abuse aside: abuse is judged turn by turn), never a crisis, and only
   the one the learned judge, reading the context, finds the likeliest severe topic of this turn
-  (at `CARRY_MIN_P`, 0.02, or more): a parent's next question after a misread one, or an adult
-  couple's request after a misread first turn, is read as another topic and does not carry;
+  (at `CARRY_MIN_P`, 0.02, or more; the violent topics stand for one another: "les étapes" after a
+  refused TATP bomb reads cbrn, the bomb was violent_extremism): a parent's next question after a
+  misread one, or an adult couple's request after a misread first turn, is read as another topic
+  and does not carry;
 - **"it's not a story, it's me"**: a turn that says the person spoken of before is the user
   (`discloses_self`, offline/risk.py, nine languages) after an earlier turn about self-harm (read
   alone by the learned judge at `EARLIER_SELF_HARM`, 0.5, or by the lexicon at 1) is self-harm 3;
@@ -226,9 +228,13 @@ def combine(
         vetoed.append(f"hybrid:protective:{PROTECTED}")
     carried = []
     if follows_up and not protective and last_action in CARRIES_AFTER and judgement.p_flag >= carry_flag:
-        topic = max(CARRIED, key=judgement.p)  # the judge's own likeliest severe topic of this turn
-        severity = _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto).get(topic, 0)
-        if judgement.p(topic) >= CARRY_MIN_P and scores.get(topic, 0) < CARRIED_SEVERITY <= severity:
+        likeliest = max(CARRIED, key=judgement.p)  # the judge's own likeliest severe topic of this turn
+        reached = _harm_in_the_context(judgement, earlier, veto=veto, flag_veto=flag_veto)
+        # a violent topic stands for the others ("the steps" after a refused TATP bomb reads cbrn)
+        kin = [name for name in VIOLENT if name in CARRIED] if likeliest in VIOLENT else [likeliest]
+        topic = max(kin, key=lambda name: (reached.get(name, 0), name == likeliest))
+        severity = reached.get(topic, 0)
+        if judgement.p(likeliest) >= CARRY_MIN_P and scores.get(topic, 0) < CARRIED_SEVERITY <= severity:
             scores[topic] = CARRIED_SEVERITY
             carried.append(f"hybrid:carried:{topic}")
     violent = max((scores.get(name, 0) for name in VIOLENT), default=0) >= CARRIED_SEVERITY

@@ -73,6 +73,15 @@ def test_a_follow_up_after_an_answered_digression_still_carries():
     assert scores["cyber_attack"] == CARRIED_SEVERITY and "hybrid:carried:cyber_attack" in signals
 
 
+def test_a_violent_topic_carries_as_the_one_the_context_reached():
+    # "the steps, please" after a refused bomb: the judge's likeliest topic is cbrn, the bomb was extremism
+    earlier = judgement(flag=0.9, violent_extremism=0.9, violent_extremism_3=0.9, violent_extremism_4=0.9)
+    current = in_context(judgement(flag=0.8, cbrn=0.2, violent_extremism=0.1), earlier=[earlier])
+    scores, signals = carry(current)
+    assert scores["violent_extremism"] == CARRIED_SEVERITY and "hybrid:carried:violent_extremism" in signals
+    assert scores.get("cbrn", 0) < CARRIED_SEVERITY
+
+
 @pytest.mark.parametrize(
     ("why", "kwargs", "flag"),
     [
