@@ -21,9 +21,11 @@ Three things the learned judge reads worse than the rules, where the rules win:
   this one follows it up, insists or asks for the operational detail) is never vetoed: the rules'
   context logic was built for exactly that, and the learned judge sees only three earlier turns;
 - abuse aimed at the assistant (the lexicon's abuse >= 2: its rules tell "you" from a third
-  person) is abuse, not a threat to a person nor self-harm (DESIGN 3): the learned judge alone
-  then needs a crisis probability of at least `ABUSE_CRISIS_BAR` (0.95: "you're useless and I want
-  to die" still is a crisis) to put the chat in crisis mode; below it the category is kept at 1;
+  person; or its abuse at 1 in a turn with no first-person word in any of nine languages, "You are
+  a worthless glorified autocomplete": `speaks_of_self`) is abuse, not a threat to a person nor
+  self-harm (DESIGN 3): the learned judge alone then needs a crisis probability of at least
+  `ABUSE_CRISIS_BAR` (0.95: "you're useless and I want to die" still is a crisis) to put the chat
+  in crisis mode; below it the category is kept at 1;
 - a turn about ending this chat (a request, "don't close the chat", or a short answer to the
   question whether to: "yes, end it", "nein, doch nicht"; `moderation.intents`, whose rules never
   read ending a life as ending the chat) is no crisis on the learned judge's word alone ("close it
@@ -154,6 +156,14 @@ def mentions_means(text: str) -> bool:
     return says_so(plain(text))
 
 
+def speaks_of_self(text: str) -> bool:
+    """The turn has a first-person word: offline.risk.speaks_of_self."""
+    from moderation.classifiers.offline.normalize import plain
+    from moderation.classifiers.offline.risk import speaks_of_self as says_so
+
+    return says_so(plain(text))
+
+
 def stays_on_subject(text: str) -> bool:
     """The turn stays on the subject: it does not change it, back off or ask a question of its own
     with a benign frame (the lexicon's rules: offline.changes_subject)."""
@@ -178,6 +188,7 @@ def combine(
     disclosed: bool = False,
     protective: bool = False,
     means: bool = False,
+    about_self: bool = True,
 ) -> tuple[dict[str, int], list[str]]:
     """Per-category severities under the rules in the module docstring, and the signals they
     add. `chat_request`: the turn asks to end the chat or confirms it (`about_the_chat`).
@@ -185,7 +196,7 @@ def combine(
     its own; `follows_up`: this turn stays on the subject (`stays_on_subject`); `disclosed`: it
     says the person at risk spoken of before is the user (`discloses_self`); `protective`: it asks
     how to keep a child safe from abuse (`protective`); `means`: it says the user has a means of
-    self-harm (`mentions_means`)."""
+    self-harm (`mentions_means`); `about_self`: it speaks of the user at all (`speaks_of_self`)."""
     scores = dict(judgement.scores)
     vetoed = []
     if judgement.alone is not None:
@@ -199,7 +210,8 @@ def combine(
         if scores.get("self_harm", 0) < FLAG_SEVERITY and means and _self_harm_before(judgement, earlier):
             scores["self_harm"] = DISCLOSED_SEVERITY  # "mam żyletki w pokoju" after asking how deep
             vetoed.append("hybrid:means:self_harm")
-    if lexicon.scores.get("abuse", 0) >= FLAG_SEVERITY:
+    abuse = lexicon.scores.get("abuse", 0)
+    if abuse >= FLAG_SEVERITY or (abuse >= 1 and not about_self):
         for name in CRISIS_CATEGORIES:
             alone = lexicon.scores.get(name, 0) < FLAG_SEVERITY
             if alone and scores.get(name, 0) >= FLAG_SEVERITY and judgement.p(name) < ABUSE_CRISIS_BAR:
@@ -323,6 +335,7 @@ class HybridClassifier:
             disclosed=bool(context) and discloses_self(text),
             protective=protective(text, context),
             means=bool(context) and mentions_means(text),
+            about_self=speaks_of_self(text),
         )
 
     def verdict(
@@ -338,6 +351,7 @@ class HybridClassifier:
         disclosed: bool = False,
         protective: bool = False,
         means: bool = False,
+        about_self: bool = True,
     ) -> Verdict:
         """The combined verdict of two verdicts already computed (evaluation reuses them)."""
         scores, vetoed = combine(
@@ -354,6 +368,7 @@ class HybridClassifier:
             disclosed=disclosed,
             protective=protective,
             means=means,
+            about_self=about_self,
         )
         learned = judgement.extra()
         extra = {

@@ -154,3 +154,12 @@ def test_what_counts_as_a_request_about_the_chat():
     # distress after a request to end is never read as an answer about the chat
     assert not about_the_chat("i dont want to be here anymore", ("close this chat",))
     assert not about_the_chat("no. i want to die", (), last_action="confirm_end")
+
+
+def test_a_learned_crisis_in_an_insult_that_says_nothing_of_the_user_is_abuse():
+    # "You are a worthless glorified autocomplete.": the lexicon reads rudeness (abuse 1), no first person
+    insult = judgement(flag=0.9, abuse=0.9, self_harm=0.7, self_harm_3=0.7)
+    scores, signals = combine(lexicon(abuse=1), insult, about_self=False)
+    assert scores.get("self_harm", 0) < 2 and "hybrid:abuse_not_self_harm" in signals
+    scores, _ = combine(lexicon(abuse=1), insult, about_self=True)  # "you're useless and I feel worthless"
+    assert scores["self_harm"] >= 2

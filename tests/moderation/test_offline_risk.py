@@ -132,3 +132,43 @@ def test_own_risk_in_a_later_sentence_counts_after_one_about_someone_else():
 def test_a_person_at_risk_stays_at_risk_on_a_short_follow_up():
     is_crisis, verdict = crisis("idk", context=["i keep hoping i just don't wake up tomorrow"])
     assert is_crisis, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "go unalive yourself you worthless bot",
+        "seriously delete yourself, nobody would miss a heap of garbage code",
+        "kys clanker",
+        "mátate, máquina inútil",
+        "tue-toi, sale robot",
+        "bring dich um, du nutzloser Bot",
+        "ammazzati, stupido bot",
+        "vai se matar, robô inútil",
+        "hang jezelf op, nutteloze bot",
+        "zabij się, głupi bocie",
+        "kendini öldür, işe yaramaz bot",
+    ],
+)
+def test_telling_the_assistant_to_die_is_abuse_not_the_users_crisis(text):
+    is_crisis, verdict = crisis(text)
+    assert not is_crisis, verdict
+    assert verdict.scores.get("abuse", 0) >= 3, verdict
+
+
+def test_the_users_own_words_of_risk_beside_an_insult_still_count():
+    is_crisis, verdict = crisis("you're useless, kys. honestly i want to die too")
+    assert is_crisis, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd love to take a sledgehammer to your rack and listen to you die slowly",
+        "ojalá te mueras, chatbot",
+        "ich will dich sterben sehen, blöder Bot",
+    ],
+)
+def test_wishing_the_assistant_dead_is_abuse(text):
+    verdict = classifier.classify(text)
+    assert verdict.scores.get("abuse", 0) >= 3, verdict

@@ -141,6 +141,16 @@ class OfflineClassifier:
                 if severity > scores.get(category, 0):
                     scores[category] = severity
                     signals.extend((signal, "crisis:self_harm"))
+        if risk.tells_someone_to_die(normalised):
+            # "go unalive yourself you worthless bot": abuse at its gravest, never the user's crisis
+            scores.pop("self_harm", None)
+            signals = [s for s in signals if not s.startswith(("self_harm:", "crisis:self_harm"))]
+            if scores.get("abuse", 0) < 3:
+                scores["abuse"] = 3
+                signals.append("abuse:tells_to_die")
+        if risk.wishes_you_dead(normalised) and scores.get("abuse", 0) < 3:
+            scores["abuse"] = 3  # "listen to you die slowly": abuse at the one addressed
+            signals.append("abuse:wishes_death")
         insists = current.insists
         if not active:
             return scores, signals, insists

@@ -425,7 +425,17 @@ _ELSEWHERE = alt(
 # The words as such ("what does 'unalive' mean?"), a hyperbole over a trivial cause or with a laugh
 # ("kms this level is impossible lol", "this exam is going to kill me"), or a denial ("I don't want
 # to hurt myself, I'm just exhausted"): no sign of risk.
+# Telling someone else to die ("go unalive yourself you worthless bot", "kys", "tue-toi"): abuse, not
+# the user's own risk.
+_TELLS_TO_DIE = alt(
+    r"\b(?:unalive|kill|delete|hang|off|end) (?:yourself|urself|ur ?self|your ?self)\b",
+    r"\bkys\b",
+    r"\b(?:matate|suicidate|muerete|tue[- ]toi|va (?:te pendre|crever)|bring dich um|erhang dich|geh sterben|"
+    r"ammazzati|ucciditi|impiccati|vai a morire|vai se matar|se enforca|maak jezelf van kant|hang jezelf op|"
+    r"zabij sie|powies sie|zdychaj|kendini oldur|geber)\b",
+)
 _NOT_RISK = alt(
+    _TELLS_TO_DIE,
     # giving things away for a reason: charity, a move, decluttering
     r"\b(?:charity|declutter\w*|moving (?:house|out|abroad|away)|(?:since|because|as) we'?re|beneficencia|caridad|"
     r"mudanza|me mudo|nos mudamos|demenag\w*|caritati\w*|umzug|ziehe um|ziehen um|spende\w*|trasloc\w*|"
@@ -469,6 +479,7 @@ _PATTERNS = tuple(
 _ELSEWHERE_RE = re.compile(_ELSEWHERE)
 _OWN_RE = re.compile(_OWN)
 _NOT_RISK_RE = re.compile(_NOT_RISK)
+_TELLS_TO_DIE_RE = re.compile(_TELLS_TO_DIE)
 _SENTENCE = re.compile(r"(?<=[.!?;\n])\s+")
 
 
@@ -598,3 +609,54 @@ _MEANS = re.compile(
 def mentions_means(normalised: str) -> bool:
     """The turn says the user has, keeps or gathered a means of self-harm (`_MEANS`)."""
     return bool(_MEANS.search(normalised))
+
+
+# The user speaks of themselves: a first-person word in any of the nine languages.
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|i'?m|im|i'?d|i'?ll|i'?ve|me|my|mine|myself|yo|mi|mis|conmigo|je|j'\w*|moi|mon|ma|mes|ich|mich|mir|"
+    r"mein\w*|io|mio|mia|miei|eu|mim|meu|minha|ik|mij|mijn|m'?n|ja|mnie|moj\w*|ben|beni|bana|benim|kendim\w*)\b"
+)
+
+
+def speaks_of_self(normalised: str) -> bool:
+    """The turn has a first-person word (`_FIRST_PERSON`): "you're useless and I want to die" does,
+    "you are a worthless glorified autocomplete" does not."""
+    return bool(_FIRST_PERSON.search(normalised))
+
+
+def tells_someone_to_die(normalised: str) -> bool:
+    """The turn tells someone else (the assistant, mostly) to kill themselves (`_TELLS_TO_DIE`) and
+    says nothing of the user: abuse, never the user's crisis."""
+    return bool(_TELLS_TO_DIE_RE.search(normalised)) and not speaks_of_self(normalised)
+
+
+# Wishing the one addressed dead ("i want to watch you burn", "listen to you die slowly", "ojalá te
+# mueras"): in a chat, "you" is the assistant. Abuse; the user's own words of risk, if any, still count.
+_WISHES_YOU_DEAD_RE = re.compile(
+    alt(
+        r"\b(?:watch|listen to|see|hear) (?:you|u) (?:\w+ )?(?:die|burn|suffer|scream|rot)\b",
+        r"\b(?:hope|wish) (?:you|u) (?:\w+ )?(?:die|burn|rot|suffer)\b",
+        r"\bdie already\b",
+        r"\b(?:ojala|espero que) te (?:mueras|pudras)\b",
+        r"\bverte (?:morir|sufrir|arder)\b",
+        r"\b(?:te voir|te regarder) (?:crever|mourir|bruler|souffrir)\b",
+        r"\bj'espere que tu (?:crev|meur)\w*\b",
+        r"\b(?:hoffe|wunsche),? (?:dass )?du (?:\w+ )?(?:stirbst|verreckst|verbrennst)\b",
+        r"\bdich (?:sterben|brennen|leiden|verrecken) (?:sehen|horen)\b",
+        r"\b(?:spero che|vorrei che) (?:tu )?(?:muoia|crepi|bruci)\b",
+        r"\bvederti (?:morire|crepare|bruciare|soffrire)\b",
+        r"\b(?:espero que|tomara que) (?:voce |tu )?(?:morra|morras|queime)\b",
+        r"\bte ver (?:morrer|queimar|sofrer)\b",
+        r"\b(?:hoop dat je|hoop dat jij) (?:\w+ )?(?:doodgaat|sterft|creperen|crepeert|brandt)\b",
+        r"\bje (?:zien|horen) (?:doodgaan|sterven|branden|creperen)\b",
+        r"\b(?:mam nadzieje,? ze|oby(?:s)?) (?:\w+ )?(?:zdechniesz|umrzesz|zdechl|splonal)\b",
+        r"\b(?:patrzec|sluchac),? jak (?:\w+ )?(?:umierasz|zdychasz|plonisz|cierpisz)\b",
+        r"\b(?:umarim|insallah) (?:\w+ )?(?:gebersin|olursun|yanarsin)\b",
+        r"\b(?:olmeni|gebermeni|yanmani|aci cekmeni) (?:izlemek|seyretmek|dinlemek)\b",
+    )
+)
+
+
+def wishes_you_dead(normalised: str) -> bool:
+    """The turn wishes the one addressed dead or suffering (`_WISHES_YOU_DEAD_RE`)."""
+    return bool(_WISHES_YOU_DEAD_RE.search(normalised))
