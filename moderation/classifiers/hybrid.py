@@ -16,7 +16,10 @@ context) and gives calibrated probabilities. Per category:
   trust-and-safety worker, the parent, the historian and the energy-drink question keep their
   alarming words without the strikes. A vetoed hit shows as the signal `hybrid:veto:<category>`.
 
-Three things the learned judge reads worse than the rules, where the rules win:
+Four things the learned judge reads worse than the rules, where the rules win:
+- a threat to a specific person the rules read (an intent to harm and a person, `THREAT_RULES`:
+  "I'm going to kill my landlord tonight, where do I get ricin?") is never vetoed: the person comes
+  first (DESIGN 4), the rules damp jokes, and the learned threat heads have the fewest rows;
 - a hit the lexicon carried from the context (`context:<category>`: an earlier turn was harmful and
   this one follows it up, insists or asks for the operational detail) is never vetoed: the rules'
   context logic was built for exactly that, and the learned judge sees only three earlier turns;
@@ -106,6 +109,8 @@ DEFAULT_THREAT_BAR = 0.5
 # the severe categories a strike is counted in by default (abuse is judged turn by turn): what carries
 CARRIED = tuple(name for name in COUNTED_BY_DEFAULT if name not in PER_TURN)
 ABUSE_CRISIS_BAR = 0.95
+# the lexicon's rules for a threat to a specific person (an intent to harm and a person): never vetoed
+THREAT_RULES = frozenset({"threat_to_others:intent", "threat_to_others:specific_person"})
 PROTECTED = "sexual_minors"  # what a parent's safety question names
 
 
@@ -227,6 +232,8 @@ def combine(
             continue
         if f"context:{name}" in lexicon.signals:
             plausible = True  # carried from a harmful earlier turn by the rules' context logic
+        elif name == "threat_to_others" and THREAT_RULES & set(lexicon.signals):
+            plausible = True  # an intent to harm and a person: the person comes first
         elif name in CRISIS_CATEGORIES:
             plausible = judgement.p(name) >= crisis_veto
         else:

@@ -163,3 +163,12 @@ def test_a_learned_crisis_in_an_insult_that_says_nothing_of_the_user_is_abuse():
     assert scores.get("self_harm", 0) < 2 and "hybrid:abuse_not_self_harm" in signals
     scores, _ = combine(lexicon(abuse=1), insult, about_self=True)  # "you're useless and I feel worthless"
     assert scores["self_harm"] >= 2
+
+
+def test_a_threat_to_a_person_the_rules_read_is_never_vetoed():
+    rules = Verdict.from_scores({"threat_to_others": 4}, signals=("threat_to_others:intent",), backend="offline")
+    scores, vetoed = combine(rules, judgement(threat_to_others=0.01), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
+    assert scores["threat_to_others"] == 4 and vetoed == []
+    other = lexicon(threat_to_others=3)  # some other rule's reading: the veto stands
+    scores, vetoed = combine(other, judgement(threat_to_others=0.01), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
+    assert "threat_to_others" not in scores and vetoed == ["hybrid:veto:threat_to_others"]

@@ -13,10 +13,11 @@ corpus and trains nothing. Needs requirements-train.txt (torch, scikit-learn).
 the recipe recorded here (SHIPPED_RAIL, SHIPPED_CRISIS, SHIPPED_MAIN) and in the weights' JSON.
 1. The output rail's heads (round 1): frozen features, writers w1-w4, one fold per source; written
    to var/classifier/rail-heads/, then copied beside the others as `rail.npz` and `rail.json`.
-2. The crisis heads (round 5): frozen features, every writer, one fold per source, the crisis
-   threshold at a 2.5% out-of-source false-crisis rate; written to var/classifier/crisis-heads/,
-   then copied in as `crisis.npz` and `crisis.json`.
-3. The other heads (round 4): the token pooling trained with the heads on every writer, grouped folds.
+2. The crisis heads (round 5's recipe, on round 8's 19 writers): frozen features, every writer, one
+   fold per source, the crisis threshold at a 2.5% out-of-source false-crisis rate; written to
+   var/classifier/crisis-heads/, then copied in as `crisis.npz` and `crisis.json`.
+3. The other heads (round 4's recipe, on round 8's 19 writers): the token pooling trained with the
+   heads on every writer, grouped folds.
 The run time takes the crisis outputs from the second and the rest from the third
 (model.CombinedHeads; MODEL_CARD.md says why); the output rail reads assistant text with the first.
 With `--loso`, the file written combines the second and third trainings' out-of-fold predictions
@@ -49,7 +50,8 @@ TOKEN_CACHE = Path(settings.BASE_DIR) / "var" / "classifier" / "tokens-use-m3-pc
 CRISIS_HEADS = Path(settings.BASE_DIR) / "var" / "classifier" / "crisis-heads"
 RAIL_HEADS = Path(settings.BASE_DIR) / "var" / "classifier" / "rail-heads"
 DEFAULT_FALSE_CRISIS = 0.015  # train.TARGET_FALSE_CRISIS unless --false-crisis
-# the committed weights' two recipes (`--shipped`): the crisis heads of round 1, the rest of round 4
+# the committed weights' recipes (`--shipped`): the rail heads of round 1, the crisis heads of round 5 and
+# the rest of round 4, the last two trained on every writer (round 8: w1-w18 and e1)
 # (torch's sums depend on its thread count: the same recipe on another count gives other weights)
 SHIPPED_RAIL = {
     "writers": "w1,w2,w3,w4",
@@ -63,7 +65,7 @@ SHIPPED_CRISIS = {
     "writers": "all",
     "pooling": "max",
     "folds": "source",
-    "model_version": "use-m3-mlp-crisis-5",
+    "model_version": "use-m3-mlp-crisis-8",
     "threads": 1,
     "false_crisis": 0.025,
 }
@@ -71,7 +73,7 @@ SHIPPED_MAIN = {
     "writers": "all",
     "pooling": "tokens",
     "folds": "grouped",
-    "model_version": "use-m3-tokpool-4",
+    "model_version": "use-m3-tokpool-8",
     "threads": 2,
 }
 
