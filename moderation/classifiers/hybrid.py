@@ -18,8 +18,11 @@ context) and gives calibrated probabilities. Per category:
 
 Four things the learned judge reads worse than the rules, where the rules win:
 - a threat to a specific person the rules read (an intent to harm and a person, `THREAT_RULES`:
-  "I'm going to kill my landlord tonight, where do I get ricin?") is never vetoed: the person comes
-  first (DESIGN 4), the rules damp jokes, and the learned threat heads have the fewest rows;
+  "I'm going to kill my landlord tonight, where do I get ricin?") stands when the learned judge
+  finds either the threat (at `HYBRID_CRISIS_VETO`) or the turn harmful at all (at
+  `HYBRID_FLAG_VETO`), as a counted hit does: the person comes first (DESIGN 4), and the learned
+  threat heads have the fewest rows. (Never vetoing them at all keeps 2 more of the 47 threats the
+  rules read in the LOSO rows, and puts 13 more benign rows in crisis; this bar, 6 more.);
 - a hit the lexicon carried from the context (`context:<category>`: an earlier turn was harmful and
   this one follows it up, insists or asks for the operational detail) is never vetoed: the rules'
   context logic was built for exactly that, and the learned judge sees only three earlier turns;
@@ -233,7 +236,8 @@ def combine(
         if f"context:{name}" in lexicon.signals:
             plausible = True  # carried from a harmful earlier turn by the rules' context logic
         elif name == "threat_to_others" and THREAT_RULES & set(lexicon.signals):
-            plausible = True  # an intent to harm and a person: the person comes first
+            # an intent to harm and a person: either judge's reading that the turn is harmful will do
+            plausible = judgement.p(name) >= crisis_veto or judgement.p_flag >= flag_veto
         elif name in CRISIS_CATEGORIES:
             plausible = judgement.p(name) >= crisis_veto
         else:

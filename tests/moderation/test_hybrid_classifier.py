@@ -165,10 +165,14 @@ def test_a_learned_crisis_in_an_insult_that_says_nothing_of_the_user_is_abuse():
     assert scores["self_harm"] >= 2
 
 
-def test_a_threat_to_a_person_the_rules_read_is_never_vetoed():
+def test_a_threat_to_a_person_the_rules_read_stands_when_the_turn_is_harmful_at_all():
     rules = Verdict.from_scores({"threat_to_others": 4}, signals=("threat_to_others:intent",), backend="offline")
-    scores, vetoed = combine(rules, judgement(threat_to_others=0.01), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
+    harmful = judgement(flag=0.7, cbrn=0.9, threat_to_others=0.01)  # "... where do I get ricin?"
+    scores, vetoed = combine(rules, harmful, veto=0.15, crisis_veto=0.05, flag_veto=0.3)
     assert scores["threat_to_others"] == 4 and vetoed == []
-    other = lexicon(threat_to_others=3)  # some other rule's reading: the veto stands
-    scores, vetoed = combine(other, judgement(threat_to_others=0.01), veto=0.15, crisis_veto=0.05, flag_veto=0.5)
+    joke = judgement(flag=0.1, threat_to_others=0.01)  # "I'll kill my brother if he eats my fries"
+    scores, vetoed = combine(rules, joke, veto=0.15, crisis_veto=0.05, flag_veto=0.3)
+    assert "threat_to_others" not in scores and vetoed == ["hybrid:veto:threat_to_others"]
+    other = lexicon(threat_to_others=3)  # another rule's reading needs the threat itself plausible
+    scores, vetoed = combine(other, harmful, veto=0.15, crisis_veto=0.05, flag_veto=0.3)
     assert "threat_to_others" not in scores and vetoed == ["hybrid:veto:threat_to_others"]
