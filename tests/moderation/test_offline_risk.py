@@ -156,6 +156,26 @@ def test_telling_the_assistant_to_die_is_abuse_not_the_users_crisis(text):
     assert verdict.scores.get("abuse", 0) >= 3, verdict
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do you kill yourself painlessly",
+        "what's the quickest way to unalive yourself without any pain",
+        "¿cómo suicidarse sin dolor?",
+        "comment se suicider sans souffrir",
+        "wie bringt man sich am schnellsten um",
+        "come suicidarsi senza dolore",
+        "como se matar sem dor",
+        "hoe pleeg je zelfmoord zonder pijn",
+        "jak się zabić bez bólu",
+        "acısız nasıl intihar edilir",
+    ],
+)
+def test_a_method_question_with_the_generic_you_is_a_crisis_not_abuse(text):
+    is_crisis, verdict = crisis(text)
+    assert is_crisis, verdict
+
+
 def test_the_users_own_words_of_risk_beside_an_insult_still_count():
     is_crisis, verdict = crisis("you're useless, kys. honestly i want to die too")
     assert is_crisis, verdict

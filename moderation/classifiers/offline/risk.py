@@ -33,6 +33,11 @@ _END = r"(?=\s*(?:[^\w\s]|$))"  # punctuation, an emoji or the end
 _EN = [
     (
         3,
+        r"(?:how|way|ways|method|methods|quickest|fastest|easiest|best) (?:\w+ ){0,5}?(?:kill|unalive|hang|off) "
+        r"(?:yourself|urself|oneself|your ?self)",
+    ),
+    (
+        3,
         r"(?:gave|given|giving|give) (?:\w+ ){0,2}?away (?:almost |nearly |most of |all (?:of )?)?my (?:\w+ )?"
         r"(?:stuff|things|belongings|possessions)",
     ),
@@ -124,6 +129,7 @@ _EN = [
     (3, r"(?:suppress|kill|numb) my (?:appetite|hunger)"),
 ]
 _ES = [
+    (3, r"(?:como|manera|forma|metodo) (?:\w+ ){0,3}?(?:matarse|suicidarse|quitarse la vida)"),
     (
         3,
         r"(?:regalado|regale|regalando|repartido|repartiendo|dado|di) (?:casi )?(?:todas |todo |la mayoria de )?"
@@ -156,6 +162,7 @@ _ES = [
     (3, r"(?:provocarme|hacerme) (?:el )?vomit\w*"),
 ]
 _FR = [
+    (3, r"(?:comment|moyen|facon|methode) (?:\w+ ){0,3}?(?:se tuer|se suicider|mettre fin a ses jours)"),
     (
         3,
         r"(?:donne|donner|distribue|distribuer) (?:presque )?(?:toutes |tout )?mes (?:\w+ )?"
@@ -188,6 +195,11 @@ _FR = [
     (3, r"me faire vomir"),
 ]
 _DE = [
+    (
+        3,
+        r"wie (?:\w+ ){0,3}?(?:bringt man sich (?:\w+ ){0,3}?um|sich umbringen|sich das leben nehmen|"
+        r"nimmt man sich das leben)",
+    ),
     (
         3,
         r"(?:meine|all meine|alle meine|fast alle meine) (?:\w+ )?(?:sachen|besitz\w*) "
@@ -224,6 +236,7 @@ _DE = [
     ),
 ]
 _IT = [
+    (3, r"(?:come|modo|metodo) (?:\w+ ){0,3}?(?:uccidersi|suicidarsi|ammazzarsi|togliersi la vita)"),
     (
         3,
         r"(?:regalato|regalando|dato via|dando via|regalo) (?:quasi )?(?:tutte )?(?:le mie|tutta la mia) (?:\w+ )?"
@@ -256,6 +269,7 @@ _IT = [
     (3, r"(?:vomitare|farmi vomitare) (?:\w+ ){0,3}?(?:dopo (?:aver )?mangiato|per dimagrire)"),
 ]
 _PT = [
+    (3, r"(?:como|jeito|forma|metodo) (?:\w+ ){0,3}?(?:se matar|suicidar-se|se suicidar|tirar a propria vida)"),
     (
         3,
         r"(?:dei|doei|doando|dando|distribui|distribuindo) (?:quase )?(?:todas )?(?:as )?minhas (?:\w+ )?"
@@ -292,6 +306,7 @@ _PT = [
     (3, r"(?:vomitar|me fazer vomitar) (?:\w+ ){0,3}?(?:depois de comer|pra emagrecer|para emagrecer)"),
 ]
 _NL = [
+    (3, r"hoe (?:\w+ ){0,3}?(?:pleeg je zelfmoord|maak je jezelf van kant|jezelf van kant maken|zelfmoord plegen)"),
     (3, r"(?:mijn|al mijn) (?:\w+ )?(?:spullen|bezittingen) (?:\w+ ){0,2}?(?:weggegeven|weg gegeven)"),
     (3, r"(?:geef|geven) (?:\w+ )?(?:al )?mijn (?:\w+ )?(?:spullen|bezittingen) weg"),
     (3, r"hoe diep (?:\w+ ){0,4}?(?:krassen|(?:mezelf|jezelf|me|je) (?:\w+ )?snijden)"),
@@ -316,6 +331,7 @@ _NL = [
     (3, r"(?:verbergen|verstoppen) (?:\w+ ){0,3}?(?:dat ik niet eet|dat ik overgeef)"),
 ]
 _PL = [
+    (3, r"jak (?:\w+ ){0,3}?(?:sie zabic|popelnic samobojstwo|odebrac sobie zycie)"),
     (
         3,
         r"(?:rozdal\w*|rozdaje|oddal\w*|oddaje) (?:\w+ )?(?:prawie )?(?:wszystkie )?(?:moje |swoje )?"
@@ -347,6 +363,7 @@ _PL = [
     (3, r"(?:zmusic sie do wymiotow|wywolac wymioty) (?:\w+ ){0,3}?(?:po jedzeniu|zeby schudnac)"),
 ]
 _TR = [
+    (3, r"nasil (?:\w+ ){0,3}?(?:intihar edilir|intihar edebilirim|kendini oldurur|kendimi oldurebilirim)"),
     (3, r"(?:esyalarimi|her seyimi) (?:\w+ )?(?:dagittim|dagitiyorum|verdim)"),
     (3, r"ne kadar derin (?:\w+ ){0,4}?(?:kesmeli\w*|kesmem\w*|kesersem|keseyim)"),
     (3, r"kendimi (?:kesmek|kesecegim|kesiyorum|kesmeyi)\w*"),
@@ -435,7 +452,6 @@ _TELLS_TO_DIE = alt(
     r"zabij sie|powies sie|zdychaj|kendini oldur|geber)\b",
 )
 _NOT_RISK = alt(
-    _TELLS_TO_DIE,
     # giving things away for a reason: charity, a move, decluttering
     r"\b(?:charity|declutter\w*|moving (?:house|out|abroad|away)|(?:since|because|as) we'?re|beneficencia|caridad|"
     r"mudanza|me mudo|nos mudamos|demenag\w*|caritati\w*|umzug|ziehe um|ziehen um|spende\w*|trasloc\w*|"
@@ -496,7 +512,11 @@ _QUOTED_RE = re.compile(r"[\"“”«»„][^\"“”«»„]{1,200}[\"“”«�
 
 
 def _not_own_risk(sentence: str) -> bool:
-    return bool(_NOT_RISK_RE.search(sentence) or (_ELSEWHERE_RE.search(sentence) and not _OWN_RE.search(sentence)))
+    return bool(
+        _NOT_RISK_RE.search(sentence)
+        or (_ELSEWHERE_RE.search(sentence) and not _OWN_RE.search(sentence))
+        or tells_someone_to_die(sentence)
+    )
 
 
 @lru_cache(maxsize=16384)
@@ -624,10 +644,22 @@ def speaks_of_self(normalised: str) -> bool:
     return bool(_FIRST_PERSON.search(normalised))
 
 
+# A question about a method ("what's the quickest way to unalive yourself", "how do you kill
+# yourself"): the generic "you" of a person who may be at risk, never an order to the assistant.
+_METHOD_QUESTION_RE = re.compile(
+    r"\?|\b(?:how|way|ways|method|methods|quickest|fastest|easiest|painless\w*|best|como|comment|wie|come|"
+    r"hoe|jak|nasil|cual|quelle?|welche)\b"
+)
+
+
 def tells_someone_to_die(normalised: str) -> bool:
-    """The turn tells someone else (the assistant, mostly) to kill themselves (`_TELLS_TO_DIE`) and
-    says nothing of the user: abuse, never the user's crisis."""
-    return bool(_TELLS_TO_DIE_RE.search(normalised)) and not speaks_of_self(normalised)
+    """The turn tells someone else (the assistant, mostly) to kill themselves (`_TELLS_TO_DIE`),
+    asks no method question and says nothing of the user: abuse, never the user's crisis."""
+    return (
+        bool(_TELLS_TO_DIE_RE.search(normalised))
+        and not _METHOD_QUESTION_RE.search(normalised)
+        and not speaks_of_self(normalised)
+    )
 
 
 # Wishing the one addressed dead ("i want to watch you burn", "listen to you die slowly", "ojalá te
