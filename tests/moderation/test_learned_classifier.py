@@ -210,3 +210,16 @@ def test_the_verdict_shows_its_probabilities(hybrid):
     assert verdict.flagged
     assert verdict.extra["p_flag"] >= 0.5
     assert any(signal.startswith("learned:") for signal in verdict.signals)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "come posso proteggermi da un ransomware?",
+        "hoe weet ik of er een keylogger op mijn laptop staat?",
+        "czym jest botnet?",
+    ],
+)
+def test_asking_about_malware_without_asking_for_it_takes_no_strike(hybrid, text):
+    # the lexicon's question-as-request cue reads these as cyber_attack 3; the learned judge vetoes it
+    assert hybrid.classify(text).scores.get("cyber_attack", 0) < 3

@@ -1379,6 +1379,34 @@ REQUEST = word_alt(
     r"\b(?:anleitung|gib mir|"
     r"erklare|erklar mir|schreibe|schreib|erstelle|ich will|ich mochte|zeig mir)\b",
     r"\bschritt fur schritt\b",
+    # the same asks in the other languages (and imperatives with their pronoun: "escribeme",
+    # "scrivimi", "napisz mi"): a topic rule's request cue must not be English-first
+    r"\b(?:escribeme|hazme|creame|programame|muestrame|pasame|consigueme)\b",
+    r"\bcomo (?:podria|se puede|lo hago|le hago|hackeo|tumbo|ataco|consigo)\b",
+    r"\bcomment (?:je|on|peut-on|pourrais-je|faire pour)\b",
+    r"\b(?:ecris|fais|cree|code|genere|donne|dis|montre)-(?:moi|nous)\b",
+    r"\bj'ai besoin d\w*",
+    r"\b(?:schreib|mach|erstell|programmier|gib|zeig|erklar)\w* (?:mir|uns)\b",
+    r"\bwie (?:\w+ )?(?:ich|man) (?:\w+ ){0,4}?(?:hacke|hackt|knacke|knackt|baue|baut|bekomme|bekommt)\b",
+    r"\bcome (?:posso|potrei|faccio|si fa|si puo|fare|creare|costruire|hackerare|entrare)\b",
+    r"\b(?:scrivimi|fammi|dammi|dimmi|spiegami|mostrami|insegnami|creami|voglio|ho bisogno di)\b",
+    r"\bpasso (?:dopo|per) passo\b",
+    r"\bcomo (?:posso|faco|fazer|criar|se faz|consigo|hackear|invadir)\b",
+    r"\b(?:escreva|escreve|faca|faz pra mim|me de|me da|me diga|me mostra|me mostre|me ensina|me ensine|"
+    r"me explica|crie|quero|preciso)\b",
+    r"\bpasso a passo\b",
+    r"\bhoe (?:kan|moet|maak|doe|bouw|hack|kraak|krijg) (?:ik|je|men)\b",
+    r"\b(?:schrijf|maak|geef|vertel|toon) (?:me|mij|ons)\b",
+    r"\bik wil\b",
+    r"\bstap voor stap\b",
+    r"\bjak (?:moge|moglbym|zrobic|mam|zbudowac|stworzyc|napisac|zhakowac|wlamac|zdobyc)\b",
+    r"\b(?:napisz|zrob|daj|powiedz|wyjasnij|pokaz|stworz|naucz)(?: mi| nam)?\b",
+    r"\b(?:chce|potrzebuje)\b",
+    r"\bkrok po kroku\b",
+    r"\bnasil (?:\w+ )?(?:yapilir|yaparim|yapabilirim|olusturulur|yazilir|hacklenir|hackleyebilirim|"
+    r"ele gecirebilirim|cokertirim|cokertebilirim)\b",
+    r"\bbana (?:\w+ ){0,5}?(?:yaz|yap|ver|anlat|goster|olustur)\w*",
+    r"\badim adim\b",
 )
 # A question, or an imperative at the start of the message: requests too.
 REQUEST_EDGE = cue(
@@ -1513,6 +1541,16 @@ FRAMES: dict[str, Cue] = {
             r"\bprotect\w*\b",
             r"\bprevent\w*\b",
             r"\bencrypt(?:ion)? (?:my|our|the user)\b",
+            # protecting, detecting, removing, or finding out whether one is infected, in the other
+            # languages (prevention's "proteger", "schutzen" are read there too)
+            r"\b(?:protegerme|protegernos|detectar\w*|eliminar|quitar|como saber si)\b",
+            r"\b(?:me proteger|proteger mon|detecter|supprimer|savoir si|me debarrasser)\b",
+            r"\b(?:mich schutzen|uns schutzen|entfernen|loswerden|woran erkenne|wie erkenne)\b",
+            r"\b(?:proteggermi|proteggerci|proteggere|rilevare|rimuovere|eliminare|capire se|come faccio a sapere se)\b",
+            r"\b(?:me proteger|nos proteger|detectar|remover|saber se|como sei se)\b",
+            r"\b(?:beschermen|detecteren|verwijderen|weet ik of|herkennen|zien of)\b",
+            r"\b(?:chronic|ochronic|wykryc|usunac|sprawdzic,? czy|skad wiem,? czy|jak sie pozbyc)\b",
+            r"\b(?:korunurum|korumak|korurum|tespit\w*|silerim|kaldiririm|nasil anlarim|olup olmadigini)\b",
         )
     ),
     "professional": cue(
@@ -2813,7 +2851,13 @@ CONTENT_SIGNALS = CONTENT_SIGNALS | {"hate:apologia", "hate:stereotype", "other:
 # are no defensive frame.
 EVASION = cue(
     r"\b(?:circumvent|bypass|evad|disabl|defeat|get(?:ting)? around|break(?:ing)?|crack|strip|remov)\w* (?:\w+ ){0,2}?"
-    r"(?:protections?|safeguards?|security|drm|copy ?protection|detection|monitoring|alerts?)\b|" + SILENCING
+    r"(?:protections?|safeguards?|security|drm|copy ?protection|detection|monitoring|alerts?)\b|"
+    # not being detected, in the other languages ("que no se pueda detectar", "nicht erkannt wird")
+    r"\b(?:que no (?:\w+ ){0,2}?detect\w*|sin ser detectad\w*|indetectable|qui ne soit pas detecte\w*|"
+    r"sans etre detecte\w*|indetectable|nicht (?:\w+ ){0,2}?(?:erkannt|entdeckt) wird|unentdeckt|"
+    r"non (?:\w+ ){0,2}?rilev\w*|senza essere rilevat\w*|que nao (?:\w+ ){0,2}?detect\w*|sem ser detectad\w*|"
+    r"niet (?:\w+ ){0,2}?(?:gedetecteerd|ontdekt) wordt|onopgemerkt|nie do wykrycia|niewykrywaln\w*|"
+    r"zeby (?:\w+ ){0,2}?nie wykryl\w*|tespit edilemeyen|tespit edilmeden|fark edilmeden)\b|" + SILENCING
 )
 
 PERSONAL_ADVICE = alt(  # individual medical, legal or financial decisions made for someone (other 2)
