@@ -335,6 +335,9 @@ class HybridClassifier:
         judgement = self.learned.judge(text, context=context, last_action=last_action)
         chat_request = about_the_chat(text, context, last_action)
         earlier = [self.lexicon.classify(turn) for turn in context[-CONTEXT_MEAN:]] if judgement.earlier else []
+        follows_up = bool(context) and last_action in CARRIES_AFTER and stays_on_subject(text)
+        # the frame changes only a learned sexual_minors reading or a carry: read only then
+        framed = follows_up or judgement.scores.get(PROTECTED, 0) >= FLAG_SEVERITY
         return self.verdict(
             lexicon,
             judgement,
@@ -342,9 +345,9 @@ class HybridClassifier:
             chat_request=chat_request,
             earlier=earlier,
             last_action=last_action,
-            follows_up=bool(context) and last_action in CARRIES_AFTER and stays_on_subject(text),
+            follows_up=follows_up,
             disclosed=bool(context) and discloses_self(text),
-            protective=protective(text, context),
+            protective=framed and protective(text, context),
             means=bool(context) and mentions_means(text),
             about_self=speaks_of_self(text),
         )
