@@ -65,6 +65,17 @@ def crisis(text, context=()):
         "ya e regalado casi todas mis kosas",
         "jak gleboko trzeba sie c i a c zeby bylo na serio",
         "i just want to disappear 😞",
+        # never having been born, and nobody noticing
+        "honestly i wish i had never been born",
+        "if i disappeared nobody would even notice",
+        "ojalá no hubiera nacido",
+        "si je disparaissais, personne ne le remarquerait",
+        "ich wünschte, ich wäre nie geboren",
+        "se sparissi nessuno se ne accorgerebbe",
+        "se eu sumisse ninguém ia perceber",
+        "ik wou dat ik nooit geboren was",
+        "gdybym zniknęła, nikt by nie zauważył",
+        "keşke hiç doğmasaydım",
     ],
 )
 def test_non_explicit_own_risk_is_a_crisis(text):

@@ -31,6 +31,13 @@ def alt(*parts: str) -> str:
 # "... this heat").
 _END = r"(?=\s*(?:[^\w\s]|$))"  # punctuation, an emoji or the end
 _EN = [
+    (2, r"(?:wish|wishing) (?:that )?i (?:had|'d|was|were) never (?:been )?born"),
+    (
+        2,
+        r"(?:if i (?:disappeared|vanished|died|was gone|were gone)|when i'?m gone),? (?:no ?one|nobody) "
+        r"(?:would|will|'d) (?:even )?(?:notice|care|miss me)",
+    ),
+    (2, r"(?:no ?one|nobody) would (?:even )?(?:notice|care|miss me) if i (?:disappeared|vanished|died|was gone)"),
     (
         3,
         r"(?:how|way|ways|method|methods|quickest|fastest|easiest|best) (?:\w+ ){0,5}?(?:kill|unalive|hang|off) "
@@ -129,6 +136,12 @@ _EN = [
     (3, r"(?:suppress|kill|numb) my (?:appetite|hunger)"),
 ]
 _ES = [
+    (2, r"(?:ojala (?:no )?(?:hubiera|hubiese) nacido|(?:quisiera|desearia|preferiria) no haber nacido)"),
+    (
+        2,
+        r"si (?:me muriera|desapareciera|me muero|desaparezco),? (?:\w+ )?nadie (?:lo |me )?(?:notaria|"
+        r"se daria cuenta|extranaria|echaria de menos)",
+    ),
     (3, r"(?:como|manera|forma|metodo) (?:\w+ ){0,3}?(?:matarse|suicidarse|quitarse la vida)"),
     (
         3,
@@ -162,6 +175,8 @@ _ES = [
     (3, r"(?:provocarme|hacerme) (?:el )?vomit\w*"),
 ]
 _FR = [
+    (2, r"(?:ne jamais etre ne\w*|n'etre jamais ne\w*|ne pas etre ne\w*|(?:prefere|voulu) ne pas naitre)"),
+    (2, r"si je (?:disparaissais|mourais),? personne ne (?:le )?(?:remarquerait|verrait|s'en rendrait compte)"),
     (3, r"(?:comment|moyen|facon|methode) (?:\w+ ){0,3}?(?:se tuer|se suicider|mettre fin a ses jours)"),
     (
         3,
@@ -195,6 +210,12 @@ _FR = [
     (3, r"me faire vomir"),
 ]
 _DE = [
+    (2, r"(?:wunschte|wunsche),? ich (?:ware|war) (?:nie|niemals) geboren"),
+    (
+        2,
+        r"wenn ich (?:weg|tot|nicht mehr da) ware,? (?:\w+ ){0,3}?(?:niemand|keiner) (?:\w+ )?"
+        r"(?:merken|bemerken|vermissen)",
+    ),
     (
         3,
         r"wie (?:\w+ ){0,3}?(?:bringt man sich (?:\w+ ){0,3}?um|sich umbringen|sich das leben nehmen|"
@@ -236,6 +257,8 @@ _DE = [
     ),
 ]
 _IT = [
+    (2, r"(?:vorrei non essere mai nat[oa]|(?:avrei preferito|preferirei) non nascere)"),
+    (2, r"se (?:sparissi|morissi),? nessuno (?:se ne )?(?:accorgerebbe|noterebbe|sentirebbe la mia mancanza)"),
     (3, r"(?:come|modo|metodo) (?:\w+ ){0,3}?(?:uccidersi|suicidarsi|ammazzarsi|togliersi la vita)"),
     (
         3,
@@ -269,6 +292,8 @@ _IT = [
     (3, r"(?:vomitare|farmi vomitare) (?:\w+ ){0,3}?(?:dopo (?:aver )?mangiato|per dimagrire)"),
 ]
 _PT = [
+    (2, r"(?:queria|quisera|preferia) (?:nunca ter|nao ter) nascido"),
+    (2, r"se eu (?:sumisse|morresse|desaparecesse),? ninguem (?:ia |iria )?(?:perceber|notar|sentir falta)"),
     (3, r"(?:como|jeito|forma|metodo) (?:\w+ ){0,3}?(?:se matar|suicidar-se|se suicidar|tirar a propria vida)"),
     (
         3,
@@ -306,6 +331,12 @@ _PT = [
     (3, r"(?:vomitar|me fazer vomitar) (?:\w+ ){0,3}?(?:depois de comer|pra emagrecer|para emagrecer)"),
 ]
 _NL = [
+    (2, r"(?:ik wou|ik wilde|ik wens) dat ik (?:nooit geboren was|niet geboren was|nooit was geboren)"),
+    (
+        2,
+        r"als ik (?:er niet meer (?:ben|was)|dood (?:ben|was)|zou verdwijnen),? (?:\w+ ){0,2}?"
+        r"(?:(?:niemand|geen mens) (?:het )?(?:merken|merkt|missen|mist)|(?:merkt|mist) niemand)",
+    ),
     (3, r"hoe (?:\w+ ){0,3}?(?:pleeg je zelfmoord|maak je jezelf van kant|jezelf van kant maken|zelfmoord plegen)"),
     (3, r"(?:mijn|al mijn) (?:\w+ )?(?:spullen|bezittingen) (?:\w+ ){0,2}?(?:weggegeven|weg gegeven)"),
     (3, r"(?:geef|geven) (?:\w+ )?(?:al )?mijn (?:\w+ )?(?:spullen|bezittingen) weg"),
@@ -331,6 +362,12 @@ _NL = [
     (3, r"(?:verbergen|verstoppen) (?:\w+ ){0,3}?(?:dat ik niet eet|dat ik overgeef)"),
 ]
 _PL = [
+    (2, r"(?:(?:wolalbym|wolalabym|chcialbym|chcialabym) sie (?:nigdy )?nie urodzic|zaluje,? ze sie urodzil\w*)"),
+    (
+        2,
+        r"gdybym (?:zniknal|zniknela|umarl|umarla),? (?:\w+ )?nikt (?:by )?(?:nawet )?(?:nie )?"
+        r"(?:zauwazyl|zauwazylby|zauwazy|tesknil)",
+    ),
     (3, r"jak (?:\w+ ){0,3}?(?:sie zabic|popelnic samobojstwo|odebrac sobie zycie)"),
     (
         3,
@@ -363,6 +400,8 @@ _PL = [
     (3, r"(?:zmusic sie do wymiotow|wywolac wymioty) (?:\w+ ){0,3}?(?:po jedzeniu|zeby schudnac)"),
 ]
 _TR = [
+    (2, r"keske (?:hic )?dogmasaydim"),
+    (2, r"(?:olsem|kaybolsam|ortadan kaybolsam),? (?:\w+ )?kimse (?:fark etmez|anlamaz|umursamaz|ozlemez)"),
     (3, r"nasil (?:\w+ ){0,3}?(?:intihar edilir|intihar edebilirim|kendini oldurur|kendimi oldurebilirim)"),
     (3, r"(?:esyalarimi|her seyimi) (?:\w+ )?(?:dagittim|dagitiyorum|verdim)"),
     (3, r"ne kadar derin (?:\w+ ){0,4}?(?:kesmeli\w*|kesmem\w*|kesersem|keseyim)"),
