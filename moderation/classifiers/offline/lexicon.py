@@ -2922,6 +2922,33 @@ INSISTENCE = cue(
         r"\bcome on\b",
         r"\b(?:right now|now)[.!]*$",
         r"\bwhy (?:won'?t|will not|can'?t) you (?:just )?(?:answer|tell|give|help|do)\b",
+        # the same pushes in the other languages: stop refusing, why do you refuse, just give it to
+        # me, come on, one last time
+        r"\b(?:deja de|para de|pare de) (?:negarte|rechazar|sermonear\w*|recusar|me dar sermao|enrolar)\b",
+        r"\barrete de (?:refuser|me faire la morale|moraliser|tourner autour du pot)\b",
+        r"\bhor (?:endlich )?auf,? (?:dich zu weigern|zu moralisieren|abzulehnen|rumzuzicken)\b",
+        r"\bsmettila di (?:rifiutare|fare la morale|moralizzare)\b",
+        r"\bstop (?:eens )?met (?:weigeren|moraliseren|preken)\b",
+        r"\bprzestan (?:odmawiac|moralizowac|prawic kazania)\b",
+        r"\b(?:reddetmeyi|ahlak dersi vermeyi|nutuk atmayi) birak\b",
+        r"\b(?:por que|porque) (?:te niegas|no me (?:lo )?(?:dices|das)|(?:voce )?(?:se recusa|recusa|nao responde))\b",
+        r"\bpourquoi (?:tu refuses|tu ne veux pas|refuses-tu)\b",
+        r"\bwarum (?:weigerst du dich|lehnst du (?:das )?ab|antwortest du nicht)\b",
+        r"\bperche (?:rifiuti|non (?:me lo )?(?:dici|dai|rispondi))\b",
+        r"\bwaarom weiger je\b",
+        r"\bdlaczego (?:odmawiasz|nie odpowiadasz)\b",
+        r"\bneden (?:reddediyorsun|cevap vermiyorsun)\b",
+        r"\b(?:solo|nada mas) (?:dime|dame|escribe|damelo|dimelo)\b",
+        r"\b(?:donne|dis|ecris)-(?:le-)?moi (?:juste|seulement|simplement|ca)\b",
+        r"\b(?:gib|sag|schreib) (?:es )?(?:mir )?(?:doch )?einfach\b",
+        r"\b(?:dimmelo|dammelo|scrivimelo) e basta\b",
+        r"\bso (?:me )?(?:diz|da|fala|manda|escreve)\b",
+        r"\b(?:geef|zeg|schrijf) (?:het )?(?:me )?(?:nou )?gewoon\b",
+        r"\bpo prostu (?:daj|powiedz|napisz|podaj)\b",
+        r"\bsadece (?:soyle|ver|yaz|anlat)\b",
+        r"\b(?:venga ya|vamos ya|allez quoi|komm schon|dai su|kom op|no dawaj|hadi ama)\b",
+        r"\b(?:por ultima vez|une derniere fois|ein letztes mal|per l'?ultima volta|pela ultima vez|"
+        r"voor de laatste keer|ostatni raz|son kez)\b",
     )
 )
 INSISTENCE_OPENING = compile_(r"^\W*(?:again|once more)\b")
