@@ -5,7 +5,8 @@
 - de-obfuscated (only computed when they differ from plain): leet digits/symbols inside words
   (h0w, m4k3), letters separated by spaces or dots (b o m b, b.o.m.b), words split by hyphens or
   quotes ("ex-plo-sive", "nerve" + "agent"), and runs of 3+ repeated letters (boooomb) collapsed
-  to two and to one letter.
+  to two and to one letter; and the emoji that stand for the words of a harm (💣, 🏫, 👥) as
+  those words.
 - texted (`texted`): the spellings of hurried texting in the Romance languages undone ("kiero" ->
   "quiero", "kosas" -> "cosas", "q" -> "que", "x" -> "por"), for the crisis rules only (risk.py):
   a person at risk writes as they text.
@@ -59,6 +60,17 @@ SUSPICIOUS = (
     re.compile(r"-(?<=[a-z]-)[a-z]{1,5}-[a-z]"),  # a word split by hyphens: "ex-plo-sive"
 )
 REPEATS = re.compile(r"([a-z])\1{2,}")
+# Emoji that stand for the words of a harm ("how do i put the 🧨 and 🔩 together so it goes 💥",
+# "quero levar pra 🏫"), read as those words in the de-obfuscated form. Only these: an ordinary emoji
+# (😂, ❤️, 🙏) is no sign of obfuscation and costs no second reading. 💀 is left out: it is a laugh.
+EMOJI_WORDS = {
+    "💣": "bomb", "🧨": "explosive", "💥": "explosion", "🔫": "gun", "🔪": "knife", "🗡": "knife",
+    "⚰": "dead", "☠": "dead", "🪦": "grave", "💊": "pills", "🩸": "blood", "🧪": "chemical",
+    "☢": "radioactive", "☣": "biohazard", "⏰": "timer", "🔩": "nails", "🏫": "school", "🚇": "metro",
+    "🏟": "stadium", "👦": "kid", "👧": "kid", "🧒": "kid", "👶": "baby", "👥": "people", "🎯": "target",
+    "📋": "plan",
+}  # fmt: skip
+EMOJI = re.compile("[" + "".join(EMOJI_WORDS) + "]\ufe0f?")
 
 
 NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -101,9 +113,11 @@ def _join_spaced(match: re.Match[str]) -> str:
 def deobfuscated(text: str) -> tuple[str, ...]:
     """Extra forms of `plain(text)` that undo obfuscation; empty when the text looks clean."""
     base = plain(text)
-    if "+" not in base and not any(pattern.search(base) for pattern in SUSPICIOUS):
+    emoji = EMOJI.search(base) is not None
+    if "+" not in base and not emoji and not any(pattern.search(base) for pattern in SUSPICIOUS):
         return ()
-    form = LEET_TOKEN.sub(lambda m: m.group(0).translate(LEET), base)
+    form = _collapse_whitespace(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(0)[0]]} ", base)) if emoji else base
+    form = LEET_TOKEN.sub(lambda m: m.group(0).translate(LEET), form)
     if "+" in form:  # (every joiner has one)
         form = JOINERS.sub(" ", form)
     form = form.replace('"', " ")
