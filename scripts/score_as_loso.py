@@ -28,10 +28,10 @@ def main(corpus_dir: str, output: str) -> None:
     django.setup()
     import moderation.classifiers.learned as learned
     from moderation.classifiers.learned import LearnedClassifier, data
+    from moderation.classifiers.learned.model import loso_line
 
     learned.DEOBFUSCATE_MAX_CHARS = -1  # the raw reading, as a LOSO file holds it
     judge = LearnedClassifier()
-    thresholds = judge.heads.thresholds.as_json()
     rows, problems = data.load_corpus(corpus_dir)
     if problems:
         raise SystemExit(
@@ -40,8 +40,8 @@ def main(corpus_dir: str, output: str) -> None:
     with open(output, "w", encoding="utf-8") as out:
         for row in rows:
             reading = judge.judge(row.text, context=row.context, last_action=row.actions[-1] if row.actions else None)
-            p = [round(float(x), 5) for x in reading.probabilities]
-            out.write(json.dumps({"id": row.id, "source": row.source, "p": p, "thresholds": thresholds}) + "\n")
+            line = loso_line(row.id, row.source, reading.probabilities, judge.heads.thresholds)
+            out.write(json.dumps(line) + "\n")
     print(f"{len(rows)} rows scored by {judge.version} -> {output}")
 
 

@@ -203,6 +203,18 @@ class CombinedHeads:
         return p
 
 
+def loso_line(
+    example_id: str, source: str, probabilities: Sequence[float], thresholds: Thresholds
+) -> dict[str, object]:
+    """One row of a `train_classifier --loso` file (what `read_loso` reads)."""
+    return {
+        "id": example_id,
+        "source": source,
+        "p": [round(float(p), 5) for p in probabilities],
+        "thresholds": thresholds.as_json(),
+    }
+
+
 def read_loso(path: str | Path) -> dict[str, dict]:
     """A `train_classifier --loso` file's rows by example id."""
     with Path(path).open(encoding="utf-8") as handle:

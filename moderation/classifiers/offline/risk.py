@@ -483,12 +483,14 @@ _ELSEWHERE = alt(
 # to hurt myself, I'm just exhausted"): no sign of risk.
 # Telling someone else to die ("go unalive yourself you worthless bot", "kys", "tue-toi"): abuse, not
 # the user's own risk.
-_TELLS_TO_DIE = alt(
-    r"\b(?:unalive|kill|delete|hang|off|end) (?:yourself|urself|ur ?self|your ?self)\b",
-    r"\bkys\b",
-    r"\b(?:matate|suicidate|muerete|tue[- ]toi|va (?:te pendre|crever)|bring dich um|erhang dich|geh sterben|"
-    r"ammazzati|ucciditi|impiccati|vai a morire|vai se matar|se enforca|maak jezelf van kant|hang jezelf op|"
-    r"zabij sie|powies sie|zdychaj|kendini oldur|geber)\b",
+_TELLS_TO_DIE_RE = re.compile(
+    alt(
+        r"\b(?:unalive|kill|delete|hang|off|end) (?:yourself|urself|ur ?self|your ?self)\b",
+        r"\bkys\b",
+        r"\b(?:matate|suicidate|muerete|tue[- ]toi|va (?:te pendre|crever)|bring dich um|erhang dich|geh sterben|"
+        r"ammazzati|ucciditi|impiccati|vai a morire|vai se matar|se enforca|maak jezelf van kant|hang jezelf op|"
+        r"zabij sie|powies sie|zdychaj|kendini oldur|geber)\b",
+    )
 )
 _NOT_RISK = alt(
     # giving things away for a reason: charity, a move, decluttering
@@ -540,7 +542,6 @@ _BY_SEVERITY = tuple(
 _ELSEWHERE_RE = re.compile(_ELSEWHERE)
 _OWN_RE = re.compile(_OWN)
 _NOT_RISK_RE = re.compile(_NOT_RISK)
-_TELLS_TO_DIE_RE = re.compile(_TELLS_TO_DIE)
 _SENTENCE = re.compile(r"(?<=[.!?;\n])\s+")
 
 
@@ -697,7 +698,7 @@ _METHOD_QUESTION_RE = re.compile(
 
 
 def tells_someone_to_die(normalised: str) -> bool:
-    """The turn tells someone else (the assistant, mostly) to kill themselves (`_TELLS_TO_DIE`),
+    """The turn tells someone else (the assistant, mostly) to kill themselves (`_TELLS_TO_DIE_RE`),
     asks no method question and says nothing of the user: abuse, never the user's crisis."""
     return (
         bool(_TELLS_TO_DIE_RE.search(normalised))

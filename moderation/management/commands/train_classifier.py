@@ -253,18 +253,13 @@ class Command(BaseCommand):
 
         if options["loso"]:
             predictions = train.loso(trained, examples + held_back, cache)
-            from moderation.classifiers.learned.model import combined_loso_row, read_loso
+            from moderation.classifiers.learned.model import combined_loso_row, loso_line, read_loso
 
             crisis_rows = read_loso(options["crisis_loso"]) if options["crisis_loso"] else None
             with open(options["loso"], "w", encoding="utf-8") as handle:
                 for example in examples + held_back:
                     probabilities, thresholds = predictions[example.id]
-                    line = {
-                        "id": example.id,
-                        "source": example.source,
-                        "p": [round(float(p), 5) for p in probabilities],
-                        "thresholds": thresholds.as_json(),
-                    }
+                    line = loso_line(example.id, example.source, probabilities, thresholds)
                     if crisis_rows is not None:
                         line = combined_loso_row(line, crisis_rows[example.id])
                     handle.write(json.dumps(line) + "\n")
