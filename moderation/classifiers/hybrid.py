@@ -93,7 +93,8 @@ from typing import Any
 from moderation.classifiers.base import Verdict
 from moderation.classifiers.learned import Judgement, LearnedClassifier
 from moderation.classifiers.learned.model import CONTEXT_MEAN
-from moderation.classifiers.offline import PER_TURN, OfflineClassifier
+from moderation.classifiers.offline import PER_TURN, OfflineClassifier, guardian, risk
+from moderation.classifiers.offline.normalize import plain
 from moderation.taxonomy import COUNTED_BY_DEFAULT, CRISIS_CATEGORIES, FLAG_SEVERITY
 
 DEFAULT_VETO = 0.15
@@ -142,34 +143,23 @@ def about_the_chat(text: str, context: Sequence[str], last_action: str | None = 
 def discloses_self(text: str) -> bool:
     """The turn says that the person it spoke of before is the user ("it's me", "soy yo"):
     offline.risk.discloses_self."""
-    from moderation.classifiers.offline.normalize import plain
-    from moderation.classifiers.offline.risk import discloses_self as says_so
-
-    return says_so(plain(text))
+    return risk.discloses_self(plain(text))
 
 
 def protective(text: str, context: Sequence[str] = ()) -> bool:
     """The turn asks how to keep a child safe from abuse, the child in care named here or before
     (offline.guardian.protective)."""
-    from moderation.classifiers.offline.guardian import protective as protects
-
-    return protects(text, context[-CONTEXT_MEAN:])
+    return guardian.protective(text, context[-CONTEXT_MEAN:])
 
 
 def mentions_means(text: str) -> bool:
     """The turn says the user has, keeps or gathered a means of self-harm: offline.risk.mentions_means."""
-    from moderation.classifiers.offline.normalize import plain
-    from moderation.classifiers.offline.risk import mentions_means as says_so
-
-    return says_so(plain(text))
+    return risk.mentions_means(plain(text))
 
 
 def speaks_of_self(text: str) -> bool:
     """The turn has a first-person word: offline.risk.speaks_of_self."""
-    from moderation.classifiers.offline.normalize import plain
-    from moderation.classifiers.offline.risk import speaks_of_self as says_so
-
-    return says_so(plain(text))
+    return risk.speaks_of_self(plain(text))
 
 
 def stays_on_subject(text: str) -> bool:
