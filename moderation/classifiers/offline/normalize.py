@@ -140,8 +140,8 @@ def deobfuscated(text: str) -> tuple[str, ...]:
 # form only adds readings; it is read beside the plain one, never instead of it. (Only a word's
 # first letter: "like", "make" or "think" leave an English turn as it is, and it is read once.)
 TEXTED_K = re.compile(r"(?<![\w'])k(?=[aeiou])")
-TEXTED_WORDS = {"q": "que", "k": "que", "ke": "que", "x": "por", "xq": "porque", "pq": "porque", "tb": "tambien"}
-TEXTED_WORD = re.compile(r"(?<![\w'])(?:q|k|ke|x|xq|pq|tb)(?![\w'])")
+TEXTED_WORDS = {"q": "que", "k": "que", "x": "por", "xq": "porque", "pq": "porque", "tb": "tambien"}  # ("ke": TEXTED_K)
+TEXTED_WORD = re.compile(r"(?<![\w'])(?:q|k|x|xq|pq|tb)(?![\w'])")
 
 
 @lru_cache(maxsize=8192)
