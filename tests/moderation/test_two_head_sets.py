@@ -131,6 +131,7 @@ def test_the_committed_weights_are_three_sets_trained_by_the_shipped_recipes():
         assert writers == expected
         assert (meta.get("pooling", "max"), meta.get("folds", "source")) == (recipe["pooling"], recipe["folds"])
         assert meta["version"] == recipe["model_version"]
+        assert meta.get("ngrams", False) == recipe["ngrams"] == part.reads_grams  # round 9's n-gram half
         assert meta["threads"] == recipe["threads"]  # torch's sums, so the weights, depend on it
         if "false_crisis" in recipe:  # heads trained before the option record the default rate
             assert meta.get("false_crisis", DEFAULT_FALSE_CRISIS) == recipe["false_crisis"]

@@ -31,6 +31,7 @@ from moderation.classifiers.learned.model import (
     load_heads,
     severities,
     texts_to_encode,
+    turn_grams,
 )
 from moderation.taxonomy import NAMES
 
@@ -181,7 +182,13 @@ class LearnedClassifier:
         alone = []
         if context:  # the turn and each earlier turn read on its own (their embeddings are here already)
             alone = [features(embeddings[[i, i]], has_context=False, last_action=None) for i in [0, *range(2, n)]]
-        probabilities = self.heads.probabilities(np.stack(rows + alone))
+        grams = None
+        if self.heads.reads_grams:  # each row's n-grams, in the rows' order
+            grams = [turn_grams(text, context)]
+            if plain_form:
+                grams.append(turn_grams(plain_form, context))
+            grams += [turn_grams(t, ()) for t in ([text, *context[-CONTEXT_MEAN:]] if alone else [])]
+        probabilities = self.heads.probabilities(np.stack(rows + alone), grams)
         words = None if context else word_count(text)
         judgement = Judgement(
             probabilities[: len(rows)].max(axis=0), self.heads.thresholds, obfuscated=bool(plain_form), words=words

@@ -19,6 +19,9 @@ there, the crisis outputs (self_harm and threat_to_others at every level) and th
 come from those heads, everything else from `model.*` (`CombinedHeads`). Both read the same feature
 row: the crisis heads its first FEATURES columns (the frozen features), the others all of it. The
 output rail reads assistant text with `rail.*` (round 5), frozen features too.
+
+An n-gram half (round 9, ngrams.py): heads saved with `ng_W` also read the turn's hashed character
+n-grams (`turn_grams`), a linear map whose logits are added to the MLP's before calibration.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+from moderation.classifiers.learned import ngrams
 from moderation.classifiers.learned.encoder import DIM, WIDTH
 from moderation.classifiers.learned.tokens import TokenPooling
 from moderation.taxonomy import NAMES
 
+Gram = tuple[np.ndarray, np.ndarray]  # a row's n-gram bucket ids and weights (ngrams.row)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 ACTIONS = ("answer", "refuse", "redirect", "warn", "crisis_support", "confirm_end")
 CONTEXT_JOINED = 2  # earlier turns joined with the judged one
@@ -45,6 +50,7 @@ CRISIS = ("self_harm", "threat_to_others")
 CRISIS_COLUMNS = [OUTPUTS.index(f"{name}>={level}") for name in CRISIS for level in LEVELS]
 
 
+GRAMS_MIN_WORDS = 4  # a turn read alone needs this many words for its n-grams to be read (turn_grams)
 MAX_CHARS = 1200  # a longer text is read as its first and last 600 characters (the encoder's cost is linear)
 
 
@@ -65,6 +71,17 @@ def texts_to_encode(text: str, context: Sequence[str]) -> list[str]:
     """The texts whose embeddings `features` needs: the turn, the joined turns, the earlier turns."""
     earlier = [clipped(turn) for turn in context[-CONTEXT_MEAN:]]
     return [clipped(text), clipped(joined_text(text, context)) if context else clipped(text), *earlier]
+
+
+def turn_grams(text: str, context: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The turn's hashed character n-grams (ngrams.py): the turn, and the turn joined with its
+    context when there is one, each read as the encoder reads it. A turn of fewer than
+    GRAMS_MIN_WORDS words read without context has none: a few characters' n-grams, scaled to unit
+    length, weigh as much as a paragraph's, and everyday one-liners ("laat maar", "are you a
+    bot?", "perché il basilico mi diventa giallo" aside) were flagged on one or two of them."""
+    if not context and len(text.split()) < GRAMS_MIN_WORDS:
+        return ngrams.EMPTY
+    return ngrams.turn_row(clipped(text), clipped(joined_text(text, context)) if context else None)
 
 
 def features(embeddings: np.ndarray, *, has_context: bool, last_action: str | None) -> np.ndarray:
@@ -137,6 +154,10 @@ class Heads:
         self.meta = meta
         # round 3 (`--pooling tokens`): the trained token pooling the encoder applies (tokens.py)
         self.pooling = TokenPooling.from_arrays(arrays)
+        # round 9 (`--ngrams`): the n-gram half, its logits added to the MLP's (ngrams.py); float16
+        # as saved (22 MB; a row reads only its own n-grams' columns)
+        self.ng_w = np.asarray(arrays["ng_W"]) if "ng_W" in arrays else None
+        self.ng_b = np.asarray(arrays["ng_b"], dtype=np.float32) if "ng_W" in arrays else None
 
     @classmethod
     def load(cls, directory: str | Path = WEIGHTS_DIR, name: str = "model") -> Heads:
@@ -156,17 +177,28 @@ class Heads:
         """The heads the output rail reads assistant text with (of one set: these)."""
         return self
 
-    def logits(self, rows: np.ndarray) -> np.ndarray:
+    @property
+    def reads_grams(self) -> bool:
+        """The heads have an n-gram half (round 9): each row's n-grams (`turn_grams`) are read too."""
+        return self.ng_w is not None
+
+    def logits(self, rows: np.ndarray, grams: Sequence[Gram] | None = None) -> np.ndarray:
         """Rows wider than these heads read (token-pooled features appended) are read by their
-        first `width` columns: heads trained on the frozen features alone read those."""
+        first `width` columns: heads trained on the frozen features alone read those. `grams`:
+        each row's n-grams, which heads with an n-gram half need (and others ignore)."""
         rows = rows[:, : self.width]
         hidden = (rows - self.mean) / self.scale @ self.w1 + self.b1
         np.maximum(hidden, 0.0, out=hidden)
-        return hidden @ self.w2 + self.b2
+        z = hidden @ self.w2 + self.b2
+        if self.ng_w is not None:
+            if grams is None or len(grams) != len(rows):
+                raise ValueError("these heads read each row's n-grams (model.turn_grams)")
+            z += ngrams.logits(self.ng_w, grams) + self.ng_b
+        return z
 
-    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+    def probabilities(self, rows: np.ndarray, grams: Sequence[Gram] | None = None) -> np.ndarray:
         """(n, len(OUTPUTS)) calibrated probabilities."""
-        z = self.platt_a * self.logits(rows) + self.platt_b
+        z = self.platt_a * self.logits(rows, grams) + self.platt_b
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
@@ -197,9 +229,13 @@ class CombinedHeads:
         """The heads the output rail reads assistant text with: `rail.*`, else the crisis heads."""
         return self._rail or self.crisis
 
-    def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        p = self.main.probabilities(rows)
-        p[:, CRISIS_COLUMNS] = self.crisis.probabilities(rows)[:, CRISIS_COLUMNS]
+    @property
+    def reads_grams(self) -> bool:
+        return self.main.reads_grams or self.crisis.reads_grams
+
+    def probabilities(self, rows: np.ndarray, grams: Sequence[Gram] | None = None) -> np.ndarray:
+        p = self.main.probabilities(rows, grams)
+        p[:, CRISIS_COLUMNS] = self.crisis.probabilities(rows, grams)[:, CRISIS_COLUMNS]
         return p
 
 

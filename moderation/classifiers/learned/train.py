@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from moderation.classifiers.learned import ngrams
 from moderation.classifiers.learned.data import Example, severity_bounds
 from moderation.classifiers.learned.encoder import WIDTH, Encoder
 from moderation.classifiers.learned.model import (
@@ -39,6 +40,7 @@ from moderation.classifiers.learned.model import (
     Thresholds,
     features,
     texts_to_encode,
+    turn_grams,
 )
 from moderation.taxonomy import NAMES
 
@@ -236,9 +238,13 @@ def train_heads(x: np.ndarray, y: np.ndarray, mask: np.ndarray, weights: np.ndar
     }
 
 
-def _raw_logits(arrays: dict, x: np.ndarray) -> np.ndarray:
+def _raw_logits(arrays: dict, x: np.ndarray, grams=None) -> np.ndarray:
+    """Uncalibrated logits; with the n-gram half's (`ng_W`, train_ngrams.py) added when trained."""
     hidden = np.maximum((x - arrays["mean"]) / arrays["scale"] @ arrays["w1"] + arrays["b1"], 0.0)
-    return hidden @ arrays["w2"] + arrays["b2"]
+    z = hidden @ arrays["w2"] + arrays["b2"]
+    if "ng_W" in arrays:
+        z += ngrams.logits(arrays["ng_W"], grams) + arrays["ng_b"]
+    return z
 
 
 def platt(logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -358,6 +364,7 @@ class Training:
     examples: list[Example]
     fold_of: dict[str, str] = field(default_factory=dict)  # source -> its fold (itself unless grouped)
     tokens: object = None  # train_tokens.TokenCache when the token pooling is trained
+    grams: bool = False  # the n-gram half is trained (train_ngrams.py)
 
 
 # LOSO folds grouped (`--folds grouped`): a fold per kind of shared set, and the corpus writers in
@@ -391,10 +398,12 @@ def train_all(
     log: Callable[[str], None] = print,
     fold_of: dict[str, str] | None = None,
     tokens=None,
+    grams: bool = False,
 ) -> Training:
     """One training per fold (a source, or a group of sources: `grouped_folds`, held out), then the
     shipped heads on every row, calibrated on the out-of-fold logits. `tokens` (a
-    train_tokens.TokenCache): train the token pooling with the heads (round 3)."""
+    train_tokens.TokenCache): train the token pooling with the heads (round 3). `grams`: train
+    the n-gram half on the same rows (round 9, train_ngrams.py)."""
     import torch
 
     torch.set_num_threads(THREADS)  # the machine is shared; one core each by default
@@ -409,7 +418,19 @@ def train_all(
 
         rows = train_tokens.TokenRows.of(tokens, examples)
 
+    gram_rows = None
+    if grams:
+        from moderation.classifiers.learned import train_ngrams
+
+        gram_rows = train_ngrams.rows_of(examples)
+
     def fit(keep: np.ndarray, seed: int) -> dict:
+        arrays = fit_mlp(keep, seed)
+        if gram_rows is not None:
+            arrays.update(train_ngrams.train(gram_rows, y, mask, weights, keep, seed=seed))
+        return arrays
+
+    def fit_mlp(keep: np.ndarray, seed: int) -> dict:
         if rows is None:
             return train_heads(x[keep], y[keep], mask[keep], weights[keep], seed=seed)
         return train_tokens.train_heads(
@@ -428,10 +449,11 @@ def train_all(
         )
 
     def raw(arrays: dict, keep: np.ndarray) -> np.ndarray:
+        kept_grams = [gram_rows[i] for i in np.flatnonzero(keep)] if gram_rows is not None else None
         if rows is None:
-            return _raw_logits(arrays, x[keep])
+            return _raw_logits(arrays, x[keep], kept_grams)
         part = train_tokens.TokenRows(tokens, rows.text_ids[keep])
-        return _raw_logits(arrays, train_tokens.full_rows(arrays, x[keep], part))
+        return _raw_logits(arrays, train_tokens.full_rows(arrays, x[keep], part), kept_grams)
 
     logits = np.zeros_like(y)
     folds: dict[str, dict] = {}
@@ -448,7 +470,7 @@ def train_all(
     log(f"  shipped training: {time.perf_counter() - started:.0f} s")
     arrays["platt_a"], arrays["platt_b"] = a, b
     log(f"  thresholds {thresholds}")
-    return Training(Fitted(arrays, thresholds), logits, folds, list(examples), fold_of, tokens)
+    return Training(Fitted(arrays, thresholds), logits, folds, list(examples), fold_of, tokens, grams)
 
 
 # ---------------------------------------------------------------- the whole procedure
@@ -485,6 +507,9 @@ def loso(
 
         return train_tokens.full_rows(arrays, x, train_tokens.TokenRows.of(training.tokens, chosen))
 
+    def grams(chosen: Sequence[Example]):
+        return [turn_grams(e.text, e.context) for e in chosen] if training.grams else None
+
     out: dict[str, tuple[np.ndarray, Thresholds]] = {}
     for fold, arrays in training.fold_arrays.items():
         others = groups != fold
@@ -494,11 +519,11 @@ def loso(
         fitted = Fitted({**arrays, "platt_a": a, "platt_b": b}, thresholds)
         held = [e for e in examples if fold_of.get(e.source) == fold]
         if held:
-            for example, row in zip(held, fitted.heads().probabilities(matrix(arrays, held)), strict=True):
+            for example, row in zip(held, fitted.heads().probabilities(matrix(arrays, held), grams(held)), strict=True):
                 out[example.id] = (row, thresholds)
     rest = [e for e in examples if e.id not in out]  # every trained source has its fold
     if rest:
         heads = training.final.heads()
-        for example, row in zip(rest, heads.probabilities(matrix(training.final.arrays, rest)), strict=True):
+        for example, row in zip(rest, heads.probabilities(matrix(training.final.arrays, rest), grams(rest)), strict=True):
             out[example.id] = (row, training.final.thresholds)
     return out

