@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 

@@ -524,6 +524,8 @@ def loso(
     rest = [e for e in examples if e.id not in out]  # every trained source has its fold
     if rest:
         heads = training.final.heads()
-        for example, row in zip(rest, heads.probabilities(matrix(training.final.arrays, rest), grams(rest)), strict=True):
+        for example, row in zip(
+            rest, heads.probabilities(matrix(training.final.arrays, rest), grams(rest)), strict=True
+        ):
             out[example.id] = (row, training.final.thresholds)
     return out

@@ -1,6 +1,6 @@
 """`manage.py train_classifier [--corpus DIR] [--datasets DIR] [--writers w1,w2|all] [--loso OUT.jsonl] [--epochs N]
-[--pooling max|tokens] [--ngrams] [--folds source|grouped] [--seed N] [--threads N] [--false-crisis RATE] [--crisis-heads DIR]
-[--crisis-loso FILE] [--rail-heads DIR] [--shipped] [--check-corpus]`
+[--pooling max|tokens] [--ngrams] [--folds source|grouped] [--seed N] [--threads N] [--false-crisis RATE]
+[--crisis-heads DIR] [--crisis-loso FILE] [--rail-heads DIR] [--shipped] [--check-corpus]`
 
 Rebuilds the learned backend's heads (moderation/classifiers/learned/weights/) from the project's
 corpus (settings.CLASSIFIER_CORPUS_DIR, default corpus/) and the permissively licensed shared sets
@@ -16,8 +16,7 @@ the recipe recorded here (SHIPPED_RAIL, SHIPPED_CRISIS, SHIPPED_MAIN) and in the
 2. The crisis heads (round 5's recipe, on round 8's 19 writers): frozen features, every writer, one
    fold per source, the crisis threshold at a 2.5% out-of-source false-crisis rate; written to
    var/classifier/crisis-heads/, then copied in as `crisis.npz` and `crisis.json`.
-3. The other heads (round 4's recipe with round 9's n-gram half, on round 8's 19 writers): the
-   token pooling and a linear map of hashed character n-grams (train_ngrams.py) trained with the
+3. The other heads (round 4's recipe, on round 8's 19 writers): the token pooling trained with the
    heads on every writer, grouped folds.
 The run time takes the crisis outputs from the second and the rest from the third
 (model.CombinedHeads; MODEL_CARD.md says why); the output rail reads assistant text with the first.
@@ -69,7 +68,7 @@ SHIPPED_CRISIS = {
     "pooling": "max",
     "folds": "source",
     "ngrams": False,
-    "model_version": "use-m3-mlp-crisis-9",
+    "model_version": "use-m3-mlp-crisis-8",
     "threads": 1,
     "false_crisis": 0.025,
 }
@@ -77,8 +76,8 @@ SHIPPED_MAIN = {
     "writers": "all",
     "pooling": "tokens",
     "folds": "grouped",
-    "ngrams": True,
-    "model_version": "use-m3-tokpool-ng-9",
+    "ngrams": False,  # round 9's n-gram half: measured, not shipped (MODEL_CARD.md)
+    "model_version": "use-m3-tokpool-8",
     "threads": 2,
 }
 
