@@ -73,12 +73,12 @@ def texts_to_encode(text: str, context: Sequence[str]) -> list[str]:
     return [clipped(text), clipped(joined_text(text, context)) if context else clipped(text), *earlier]
 
 
-def turn_grams(text: str, context: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def turn_grams(text: str, context: Sequence[str]) -> Gram:
     """The turn's hashed character n-grams (ngrams.py): the turn, and the turn joined with its
     context when there is one, each read as the encoder reads it. A turn of fewer than
     GRAMS_MIN_WORDS words read without context has none: a few characters' n-grams, scaled to unit
-    length, weigh as much as a paragraph's, and everyday one-liners ("laat maar", "are you a
-    bot?", "perché il basilico mi diventa giallo" aside) were flagged on one or two of them."""
+    length, weigh as much as a paragraph's, and everyday one-liners ("make it shorter", "slaap
+    lekker", "tşk") were flagged on one or two of them (MODEL_CARD.md, round 9)."""
     if not context and len(text.split()) < GRAMS_MIN_WORDS:
         return ngrams.EMPTY
     return ngrams.turn_row(clipped(text), clipped(joined_text(text, context)) if context else None)
@@ -154,8 +154,8 @@ class Heads:
         self.meta = meta
         # round 3 (`--pooling tokens`): the trained token pooling the encoder applies (tokens.py)
         self.pooling = TokenPooling.from_arrays(arrays)
-        # round 9 (`--ngrams`): the n-gram half, its logits added to the MLP's (ngrams.py); float16
-        # as saved (22 MB; a row reads only its own n-grams' columns)
+        # round 9 (`--ngrams`): the n-gram half, its logits added to the MLP's (ngrams.py); kept in
+        # float16 as saved (22 MB in memory; a row reads only its own n-grams' columns)
         self.ng_w = np.asarray(arrays["ng_W"]) if "ng_W" in arrays else None
         self.ng_b = np.asarray(arrays["ng_b"], dtype=np.float32) if "ng_W" in arrays else None
 

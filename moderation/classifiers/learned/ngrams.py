@@ -36,13 +36,14 @@ EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))  # a row wi
 def grams(text: str, seed: bytes) -> Counter[int]:
     """Hashed n-gram counts of one text (one view)."""
     counts: Counter[int] = Counter()
+    start_value = zlib.crc32(seed)  # each n-gram's CRC continues from the seed's
     for word in text.lower().split():
         padded = f" {word} "
         for size in SIZES:
             if size > len(padded):
                 break
             for start in range(len(padded) - size + 1):
-                counts[zlib.crc32(padded[start : start + size].encode("utf-8"), zlib.crc32(seed))] += 1
+                counts[zlib.crc32(padded[start : start + size].encode("utf-8"), start_value)] += 1
     return counts
 
 

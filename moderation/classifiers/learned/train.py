@@ -40,7 +40,6 @@ from moderation.classifiers.learned.model import (
     Thresholds,
     features,
     texts_to_encode,
-    turn_grams,
 )
 from moderation.taxonomy import NAMES
 
@@ -508,7 +507,11 @@ def loso(
         return train_tokens.full_rows(arrays, x, train_tokens.TokenRows.of(training.tokens, chosen))
 
     def grams(chosen: Sequence[Example]):
-        return [turn_grams(e.text, e.context) for e in chosen] if training.grams else None
+        if not training.grams:
+            return None
+        from moderation.classifiers.learned.train_ngrams import rows_of
+
+        return rows_of(chosen)
 
     out: dict[str, tuple[np.ndarray, Thresholds]] = {}
     for fold, arrays in training.fold_arrays.items():

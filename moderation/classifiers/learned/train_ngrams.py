@@ -20,7 +20,7 @@ import numpy as np
 
 from moderation.classifiers.learned import ngrams
 from moderation.classifiers.learned.data import Example
-from moderation.classifiers.learned.model import turn_grams
+from moderation.classifiers.learned.model import Gram, turn_grams
 
 EPOCHS = 8
 BATCH = 256
@@ -29,10 +29,10 @@ L2 = 1e-5
 # the n-gram logits' weight in the sum (measured out of source, docs/benchmarks_classifier.md "Round 9")
 WEIGHT = 1.0
 
-Rows = Sequence[tuple[np.ndarray, np.ndarray]]
+Rows = Sequence[Gram]
 
 
-def rows_of(examples: Sequence[Example]) -> list[tuple[np.ndarray, np.ndarray]]:
+def rows_of(examples: Sequence[Example]) -> list[Gram]:
     """Each example's n-gram row, as run time builds it (model.turn_grams)."""
     return [turn_grams(e.text, e.context) for e in examples]
 
